@@ -1,0 +1,23 @@
+/* Reporters: render a run result. They read only the result. */
+#ifndef GL_REPORT_H
+#define GL_REPORT_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "result.h"
+
+/* Write JUnit XML to path: to a temporary file in the same directory, flushed
+ * and fsync'd, then renamed over path, so that a reader never sees half a
+ * report and a failed write leaves the old file intact. Returns 0, or -1 with
+ * a message on stderr naming the path and the reason. */
+int gl_report_junit_write(const char *path, const struct gl_run_result *r);
+
+/* Render JUnit XML to fp (used by the writer above and by tests). */
+int gl_report_junit_render(FILE *fp, const struct gl_run_result *r);
+
+/* The human summary: a line per case (PASS/FAIL/ERROR/SKIP, id, time, the
+ * message), the totals, the verdict. Colour only when `color`. */
+void gl_report_console(FILE *fp, const struct gl_run_result *r, bool color);
+
+#endif

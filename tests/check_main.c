@@ -1,0 +1,26 @@
+/* The one Check runner: every module's suite. CK_RUN_SUITE=<name> (set by
+ * tests/meson.build) runs one suite, so each shows as its own meson test. */
+#include <check.h>
+#include <stdlib.h>
+
+#include "check_suites.h"
+
+int main(void)
+{
+	SRunner *sr = srunner_create(diag_suite());
+	srunner_add_suite(sr, template_suite());
+	srunner_add_suite(sr, jsonpath_suite());
+	srunner_add_suite(sr, suite_suite());
+	srunner_add_suite(sr, env_suite());
+	srunner_add_suite(sr, expect_suite());
+	srunner_add_suite(sr, http_suite());
+	srunner_add_suite(sr, redact_suite());
+	srunner_add_suite(sr, report_suite());
+	srunner_add_suite(sr, costd_suite());
+	srunner_add_suite(sr, decimal_suite());
+	srunner_add_suite(sr, tolerance_suite());
+	srunner_run_all(sr, CK_ENV);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
