@@ -1,0 +1,1036 @@
+/* The runner over HTTP: libcurl's multi interface. See http.h.
+ *
+ * Each selected check is a task: its steps run in order on one easy handle.
+ * Up to plan->jobs tasks are in flight; the multi handle's connection cache
+ * lets them share connections. Every case has a preallocated slot in the
+ * result, filled at the start with "interrupted before completion": a case
+ * that is never reached (a stop request, a bug) reads as an error, never as a
+ * pass. */
+#include "http.h"
+
+#include <curl/curl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "expect.h"
+#include "jsonpath.h"
+#include "redact.h"
+#include "template.h"
+
+#ifndef GL_VERSION
+#define GL_VERSION "unknown"
+#endif
+
+/* How long one wait may block before the stop flag is looked at again. */
+#define POLL_MS 100
+/* A response with more headers than this is not read: a hostile or broken
+ * target must not make the harness grow without bound. */
+#define MAX_HEADERS 1000
+/* Bytes of the body shown in a failure's detail. */
+#define DETAIL_BODY_CAP 2048
+
+#define INTERRUPTED "interrupted before completion"
+
+static volatile sig_atomic_t stop_requested;
+
+void gl_http_request_stop(void)
+{
+	stop_requested = 1;
+}
+
+/* One capture of an earlier step, as a template variable. */
+struct var {
+	char *name;
+	char *value;
+};
+
+/* What one transfer is receiving. */
+struct xfer {
+	struct gl_response resp;
+	size_t body_cap; /* allocated */
+	size_t max_body; /* the request's limit */
+	size_t header_cap;
+	int too_big;
+	int too_many_headers;
+	int oom;
+};
+
+struct task {
+	const struct gl_suite *suite;
+	const struct gl_check *check;
+	struct gl_case *cases; /* check->n_steps slots in the result */
+	double *suite_seconds;
+	time_t *suite_started;
+	const struct gl_env *env;
+	size_t step;
+	CURL *easy;
+	char errbuf[CURL_ERROR_SIZE];
+	struct curl_slist *headers;
+	char *body; /* the rendered request body */
+	struct xfer x;
+	struct var *vars; /* captures, in order taken; later ones shadow earlier */
+	size_t n_vars;
+	int running; /* added to the multi */
+	int done;
+};
+
+/* Templates see a flow's captures first, then the environment. */
+static const char *task_lookup(void *ctx, const char *name)
+{
+	const struct task *t = ctx;
+	for (size_t i = t->n_vars; i-- > 0;)
+		if (strcmp(t->vars[i].name, name) == 0)
+			return t->vars[i].value;
+	/* gl_env_lookup does not modify the environment; its signature takes
+	 * void * to fit gl_lookup_fn */
+	return t->env ? gl_env_lookup((void *)t->env, name) : NULL;
+}
+
+static char *xprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static char *xprintf(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return NULL;
+	char *s = malloc((size_t)n + 1);
+	if (!s)
+		return NULL;
+	va_start(ap, fmt);
+	vsnprintf(s, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	return s;
+}
+
+static void set_message(struct gl_case *c, char *msg)
+{
+	free(c->message);
+	c->message = msg;
+}
+
+static size_t on_body(char *data, size_t size, size_t nmemb, void *userdata)
+{
+	struct xfer *x = userdata;
+	size_t n = size * nmemb;
+	struct gl_response *r = &x->resp;
+
+	if (r->body_len + n > x->max_body) {
+		/* returning less than n aborts the transfer: the rest is not read */
+		x->too_big = 1;
+		return 0;
+	}
+	if (r->body_len + n + 1 > x->body_cap) {
+		size_t cap = x->body_cap ? x->body_cap : 4096;
+		while (cap < r->body_len + n + 1)
+			cap *= 2;
+		char *p = realloc(r->body, cap);
+		if (!p) {
+			x->oom = 1;
+			return 0;
+		}
+		r->body = p;
+		x->body_cap = cap;
+	}
+	memcpy(r->body + r->body_len, data, n);
+	r->body_len += n;
+	r->body[r->body_len] = '\0';
+	return n;
+}
+
+static void clear_headers(struct gl_response *r)
+{
+	for (size_t i = 0; i < r->n_headers; i++) {
+		free(r->headers[i].name);
+		free(r->headers[i].value);
+	}
+	r->n_headers = 0;
+}
+
+static size_t on_header(char *data, size_t size, size_t nmemb, void *userdata)
+{
+	struct xfer *x = userdata;
+	struct gl_response *r = &x->resp;
+	size_t n = size * nmemb;
+	size_t len = n;
+
+	/* A status line starts a response: only the final one's headers count
+	 * (after "100 Continue", for instance). */
+	if (len >= 5 && memcmp(data, "HTTP/", 5) == 0) {
+		clear_headers(r);
+		return n;
+	}
+	while (len && (data[len - 1] == '\n' || data[len - 1] == '\r'))
+		len--;
+	const char *colon = memchr(data, ':', len);
+	if (!colon)
+		return n;
+	if (r->n_headers == MAX_HEADERS) {
+		x->too_many_headers = 1;
+		return 0;
+	}
+	if (r->n_headers == x->header_cap) {
+		size_t cap = x->header_cap ? x->header_cap * 2 : 16;
+		struct gl_header *h = realloc(r->headers, cap * sizeof *h);
+		if (!h) {
+			x->oom = 1;
+			return 0;
+		}
+		r->headers = h;
+		x->header_cap = cap;
+	}
+	const char *v = colon + 1;
+	const char *end = data + len;
+	while (v < end && (*v == ' ' || *v == '\t'))
+		v++;
+	while (end > v && (end[-1] == ' ' || end[-1] == '\t'))
+		end--;
+	char *name = strndup(data, (size_t)(colon - data));
+	char *value = strndup(v, (size_t)(end - v));
+	if (!name || !value) {
+		free(name);
+		free(value);
+		x->oom = 1;
+		return 0;
+	}
+	r->headers[r->n_headers].name = name;
+	r->headers[r->n_headers].value = value;
+	r->n_headers++;
+	return n;
+}
+
+static void xfer_reset(struct xfer *x, long max_body)
+{
+	gl_response_release(&x->resp);
+	memset(x, 0, sizeof *x);
+	x->max_body = max_body > 0 ? (size_t)max_body : (size_t)GL_DEFAULT_MAX_BODY_BYTES;
+	x->resp.cert_days = LONG_MIN;
+}
+
+static const char *month_names[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                    "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+
+/* Seconds since the epoch of a certificate date as curl prints it with
+ * OpenSSL ("Jan  1 00:00:00 2030 GMT") or other TLS backends ("2030-01-01
+ * 00:00:00 GMT"); -1 when it cannot be read. */
+static long long cert_time(const char *s)
+{
+	struct tm tm = {0};
+	char mon[4] = {0};
+	int y, mo = 0, d, h, mi, se;
+
+	if (sscanf(s, "%d-%d-%d %d:%d:%d", &y, &mo, &d, &h, &mi, &se) == 6) {
+		/* mo already set */
+	} else if (sscanf(s, "%3s %d %d:%d:%d %d", mon, &d, &h, &mi, &se, &y) == 6) {
+		for (int i = 0; i < 12; i++)
+			if (strcmp(mon, month_names[i]) == 0)
+				mo = i + 1;
+	} else {
+		return -1;
+	}
+	if (mo < 1 || mo > 12)
+		return -1;
+	tm.tm_year = y - 1900;
+	tm.tm_mon = mo - 1;
+	tm.tm_mday = d;
+	tm.tm_hour = h;
+	tm.tm_min = mi;
+	tm.tm_sec = se;
+	return (long long)timegm(&tm);
+}
+
+/* Whole days until the leaf certificate expires, or LONG_MIN without TLS. */
+static long cert_days(CURL *easy)
+{
+	struct curl_certinfo *ci = NULL;
+	if (curl_easy_getinfo(easy, CURLINFO_CERTINFO, &ci) != CURLE_OK || !ci ||
+	    ci->num_of_certs < 1)
+		return LONG_MIN;
+	for (struct curl_slist *e = ci->certinfo[0]; e; e = e->next) {
+		if (strncmp(e->data, "Expire date:", 12) != 0)
+			continue;
+		long long t = cert_time(e->data + 12 + strspn(e->data + 12, " "));
+		if (t < 0)
+			return LONG_MIN;
+		long long left = t - (long long)time(NULL);
+		/* whole days, rounded towards minus infinity: an expired
+		 * certificate has a negative count */
+		long long days = left >= 0 ? left / 86400 : -((-left + 86399) / 86400);
+		return (long)days;
+	}
+	return LONG_MIN;
+}
+
+/* A short class of a transfer error for the one-line message. */
+static const char *error_class(CURLcode rc)
+{
+	switch (rc) {
+	case CURLE_COULDNT_CONNECT:
+		return "connection refused";
+	case CURLE_OPERATION_TIMEDOUT:
+		return "timeout";
+	case CURLE_COULDNT_RESOLVE_HOST:
+	case CURLE_COULDNT_RESOLVE_PROXY:
+		return "DNS failure";
+	case CURLE_RECV_ERROR:
+	case CURLE_SEND_ERROR:
+	case CURLE_PARTIAL_FILE:
+		return "connection reset";
+	case CURLE_GOT_NOTHING:
+		return "empty reply";
+	case CURLE_SSL_CONNECT_ERROR:
+	case CURLE_PEER_FAILED_VERIFICATION:
+	case CURLE_SSL_CERTPROBLEM:
+	case CURLE_SSL_CIPHER:
+	case CURLE_SSL_CACERT_BADFILE:
+	case CURLE_SSL_ISSUER_ERROR:
+	case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+	case CURLE_SSL_INVALIDCERTSTATUS:
+	case CURLE_SSL_CRL_BADFILE:
+	case CURLE_SSL_SHUTDOWN_FAILED:
+	case CURLE_USE_SSL_FAILED:
+		return "TLS error";
+	case CURLE_UNSUPPORTED_PROTOCOL:
+		return "unsupported protocol";
+	case CURLE_URL_MALFORMAT:
+		return "malformed URL";
+	case CURLE_BAD_CONTENT_ENCODING:
+		return "bad content encoding";
+	case CURLE_WEIRD_SERVER_REPLY:
+	case CURLE_HTTP2:
+	case CURLE_HTTP2_STREAM:
+		return "protocol error";
+	default:
+		return "transfer error";
+	}
+}
+
+/* The URL with the query parameters appended, URL-encoded. */
+static int build_url(char **out, CURL *easy, const char *base, const struct gl_request *req,
+                     struct task *t, const char **missing)
+{
+	size_t len = strlen(base);
+	size_t cap = len + 1;
+	char *url = malloc(cap);
+	if (!url)
+		return -2;
+	memcpy(url, base, len + 1);
+	char sep = strchr(base, '?') ? '&' : '?';
+	if (len && (base[len - 1] == '?' || base[len - 1] == '&'))
+		sep = 0;
+
+	for (size_t i = 0; i < req->n_query; i++) {
+		char *value = NULL;
+		int rc = gl_template_render(&value, missing, req->query[i].value, task_lookup, t,
+		                            GL_ESC_NONE);
+		if (rc < 0) {
+			free(url);
+			return rc;
+		}
+		char *en = curl_easy_escape(easy, req->query[i].name, 0);
+		char *ev = curl_easy_escape(easy, value, 0);
+		free(value);
+		if (!en || !ev) {
+			curl_free(en);
+			curl_free(ev);
+			free(url);
+			return -2;
+		}
+		size_t add = 1 + strlen(en) + 1 + strlen(ev);
+		char *p = realloc(url, len + add + 1);
+		if (!p) {
+			curl_free(en);
+			curl_free(ev);
+			free(url);
+			return -2;
+		}
+		url = p;
+		len += (size_t)sprintf(url + len, "%s%s=%s", sep ? (char[]){sep, 0} : "", en, ev);
+		sep = '&';
+		curl_free(en);
+		curl_free(ev);
+	}
+	*out = url;
+	return 0;
+}
+
+static int has_header(const struct gl_request *req, const char *name)
+{
+	for (size_t i = 0; i < req->n_headers; i++)
+		if (strcasecmp(req->headers[i].name, name) == 0)
+			return 1;
+	return 0;
+}
+
+static int add_header(struct curl_slist **list, const char *name, const char *value)
+{
+	/* "Name;" is curl's way to send a header with an empty value */
+	char *line = *value ? xprintf("%s: %s", name, value) : xprintf("%s;", name);
+	if (!line)
+		return -2;
+	struct curl_slist *l = curl_slist_append(*list, line);
+	free(line);
+	if (!l)
+		return -2;
+	*list = l;
+	return 0;
+}
+
+/* Render a template owned by the request, registering the value as a secret
+ * when asked. */
+static int render(char **out, const char **missing, const struct gl_template *tpl, struct task *t,
+                  enum gl_escape esc, int secret)
+{
+	int rc = gl_template_render(out, missing, tpl, task_lookup, t, esc);
+	if (rc == 0 && secret && gl_redact_add(*out) < 0) {
+		free(*out);
+		*out = NULL;
+		return -2;
+	}
+	return rc;
+}
+
+/* Set up the easy handle for the current step. Returns 0, -1 after a render
+ * failure (*missing set), -2 on out of memory. */
+static int prepare(struct task *t, const char **missing)
+{
+	const struct gl_step *step = &t->check->steps[t->step];
+	const struct gl_request *req = &step->request;
+	struct gl_case *c = &t->cases[t->step];
+	CURL *e = t->easy;
+	char *url = NULL;
+	char *user = NULL;
+	char *secret = NULL;
+	char *value = NULL;
+	int rc;
+
+	curl_easy_reset(e);
+	curl_slist_free_all(t->headers);
+	t->headers = NULL;
+	free(t->body);
+	t->body = NULL;
+	xfer_reset(&t->x, req->max_body_bytes);
+	t->errbuf[0] = '\0';
+
+	rc = render(&value, missing, req->url, t, GL_ESC_NONE, 0);
+	if (rc < 0)
+		goto out;
+	rc = build_url(&url, e, value, req, t, missing);
+	if (rc < 0)
+		goto out;
+	free(c->url);
+	c->url = url;
+
+	for (size_t i = 0; i < req->n_headers; i++) {
+		free(value);
+		value = NULL;
+		rc = render(&value, missing, req->headers[i].value, t, GL_ESC_NONE,
+		            gl_redact_header_is_sensitive(req->headers[i].name));
+		if (rc < 0)
+			goto out;
+		rc = add_header(&t->headers, req->headers[i].name, value);
+		if (rc < 0)
+			goto out;
+	}
+	if (req->body_kind != GL_BODY_NONE && req->body) {
+		enum gl_escape esc = req->body_kind == GL_BODY_JSON ? GL_ESC_JSON : GL_ESC_NONE;
+		rc = render(&t->body, missing, req->body, t, esc, 0);
+		if (rc < 0)
+			goto out;
+		if (req->body_kind == GL_BODY_JSON && !has_header(req, "Content-Type")) {
+			rc = add_header(&t->headers, "Content-Type", "application/json");
+			if (rc < 0)
+				goto out;
+		}
+	}
+	if (req->auth_kind == GL_AUTH_BEARER) {
+		rc = render(&secret, missing, req->auth_token, t, GL_ESC_NONE, 1);
+		if (rc < 0)
+			goto out;
+		char *h = xprintf("Bearer %s", secret);
+		rc = h ? add_header(&t->headers, "Authorization", h) : -2;
+		free(h);
+		if (rc < 0)
+			goto out;
+	} else if (req->auth_kind == GL_AUTH_BASIC) {
+		rc = render(&user, missing, req->auth_user, t, GL_ESC_NONE, 0);
+		if (rc < 0)
+			goto out;
+		rc = render(&secret, missing, req->auth_password, t, GL_ESC_NONE, 1);
+		if (rc < 0)
+			goto out;
+		curl_easy_setopt(e, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
+		curl_easy_setopt(e, CURLOPT_USERNAME, user);
+		curl_easy_setopt(e, CURLOPT_PASSWORD, secret);
+	}
+	/* curl would otherwise wait up to a second for "100 Continue" on
+	 * bigger bodies */
+	struct curl_slist *l = curl_slist_append(t->headers, "Expect:");
+	if (!l) {
+		rc = -2;
+		goto out;
+	}
+	t->headers = l;
+
+	if (!c->method) {
+		c->method = strdup(req->method ? req->method : "GET");
+		if (!c->method) {
+			rc = -2;
+			goto out;
+		}
+	}
+	curl_easy_setopt(e, CURLOPT_URL, c->url);
+	curl_easy_setopt(e, CURLOPT_PRIVATE, t);
+	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(e, CURLOPT_USERAGENT, "greenlight/" GL_VERSION);
+	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
+#if LIBCURL_VERSION_NUM >= 0x075500
+	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+#else
+	curl_easy_setopt(e, CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
+#endif
+	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, t->errbuf);
+	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS,
+	                 req->timeout_ms > 0 ? req->timeout_ms : GL_DEFAULT_TIMEOUT_MS);
+	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS,
+	                 req->connect_timeout_ms > 0 ? req->connect_timeout_ms
+	                                             : GL_DEFAULT_CONNECT_TIMEOUT_MS);
+	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(e, CURLOPT_WRITEDATA, &t->x);
+	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(e, CURLOPT_HEADERDATA, &t->x);
+	curl_easy_setopt(e, CURLOPT_HTTPHEADER, t->headers);
+	if (strncasecmp(c->url, "https:", 6) == 0) {
+		curl_easy_setopt(e, CURLOPT_CERTINFO, 1L);
+		/* certificate details come from a handshake: a reused
+		 * connection has none to give */
+		for (size_t i = 0; i < step->n_asserts; i++)
+			if (step->asserts[i].target == GL_T_CERT_DAYS)
+				curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, 1L);
+	}
+
+	const char *m = req->method ? req->method : "GET";
+	if (strcmp(m, "GET") == 0 && !t->body) {
+		curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
+	} else if (strcmp(m, "HEAD") == 0) {
+		curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
+	} else {
+		curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, m);
+		if (t->body || strcmp(m, "POST") == 0 || strcmp(m, "PUT") == 0 ||
+		    strcmp(m, "PATCH") == 0) {
+			/* an empty body still sends Content-Length: 0 */
+			curl_easy_setopt(e, CURLOPT_POSTFIELDS, t->body ? t->body : "");
+			curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE,
+			                 (curl_off_t)(t->body ? strlen(t->body) : 0));
+		}
+	}
+	rc = 0;
+out:
+	free(value);
+	free(user);
+	free(secret);
+	return rc;
+}
+
+/* Append the response and up to DETAIL_BODY_CAP bytes of its body. */
+static char *failure_detail(const char *failures, const struct gl_response *r)
+{
+	size_t n = r->body_len < DETAIL_BODY_CAP ? r->body_len : DETAIL_BODY_CAP;
+	/* do not cut a UTF-8 sequence in half */
+	if (n < r->body_len)
+		while (n > 0 && ((unsigned char)r->body[n] & 0xC0) == 0x80)
+			n--;
+	char *excerpt = malloc(n + 1);
+	if (!excerpt)
+		return NULL;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)r->body[i];
+		/* NULs and other control bytes cannot travel in a report */
+		excerpt[i] = (ch < 0x20 && ch != '\n' && ch != '\t' && ch != '\r') || ch == 0x7f
+		                     ? '?'
+		                     : (char)ch;
+	}
+	excerpt[n] = '\0';
+	char *d = xprintf("%s\nresponse: HTTP %ld, %zu bytes%s%s%s", failures ? failures : "",
+	                  r->status, r->body_len, n ? "\n" : "", excerpt,
+	                  n < r->body_len ? "\n..." : "");
+	free(excerpt);
+	return d;
+}
+
+static int add_captures(struct task *t, struct gl_eval *ev)
+{
+	if (!ev->n_captures)
+		return 0;
+	struct var *v = realloc(t->vars, (t->n_vars + ev->n_captures) * sizeof *v);
+	if (!v)
+		return -1;
+	t->vars = v;
+	for (size_t i = 0; i < ev->n_captures; i++) {
+		/* moved, not copied */
+		t->vars[t->n_vars].name = ev->captures[i].name;
+		t->vars[t->n_vars].value = ev->captures[i].value;
+		ev->captures[i].name = NULL;
+		ev->captures[i].value = NULL;
+		t->n_vars++;
+	}
+	return 0;
+}
+
+/* Record the outcome of the finished transfer of the current step. */
+static int finish_step(struct task *t, CURLcode code)
+{
+	const struct gl_step *step = &t->check->steps[t->step];
+	struct gl_case *c = &t->cases[t->step];
+	struct gl_response *r = &t->x.resp;
+	curl_off_t us = 0;
+	long status = 0;
+
+	curl_easy_getinfo(t->easy, CURLINFO_TOTAL_TIME_T, &us);
+	curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &status);
+	r->status = status;
+	r->total_seconds = (double)us / 1e6;
+	c->status = status;
+	c->seconds = r->total_seconds;
+	*t->suite_seconds += c->seconds;
+	if (t->x.oom)
+		return -1;
+
+	if (code != CURLE_OK || t->x.too_big || t->x.too_many_headers) {
+		char *msg;
+		c->outcome = GL_OUT_ERROR;
+		if (t->x.too_big)
+			msg = xprintf("response body exceeds %zu bytes: %s %s", t->x.max_body,
+			              c->method, c->url);
+		else if (t->x.too_many_headers)
+			msg = xprintf("response has more than %d headers: %s %s", MAX_HEADERS,
+			              c->method, c->url);
+		else
+			msg = xprintf("%s: %s %s (curl: %s)", error_class(code), c->method, c->url,
+			              t->errbuf[0] ? t->errbuf : curl_easy_strerror(code));
+		if (!msg)
+			return -1;
+		set_message(c, msg);
+		return 0;
+	}
+
+	if (!r->body) {
+		r->body = strdup("");
+		if (!r->body)
+			return -1;
+	}
+	r->cert_days = cert_days(t->easy);
+
+	struct gl_eval ev;
+	if (gl_assert_eval(&ev, step, r, task_lookup, t) < 0)
+		return -1;
+	int rc = -1;
+	if (ev.passed) {
+		c->outcome = GL_OUT_PASS;
+		set_message(c, NULL);
+		if (add_captures(t, &ev) < 0)
+			goto out;
+	} else {
+		c->outcome = GL_OUT_FAIL;
+		char *msg = xprintf("%s (%s %s)", ev.message, c->method, c->url);
+		if (!msg)
+			goto out;
+		set_message(c, msg);
+		c->detail = failure_detail(ev.detail, r);
+		if (!c->detail)
+			goto out;
+	}
+	rc = 0;
+out:
+	gl_eval_release(&ev);
+	return rc;
+}
+
+/* After a step failed, the rest of a flow is not run. */
+static int skip_rest(struct task *t)
+{
+	const char *failed = t->check->steps[t->step].name;
+	for (size_t i = t->step + 1; i < t->check->n_steps; i++) {
+		char *msg = xprintf("skipped: step '%s' failed", failed);
+		if (!msg)
+			return -1;
+		t->cases[i].outcome = GL_OUT_SKIP;
+		set_message(&t->cases[i], msg);
+	}
+	t->step = t->check->n_steps;
+	return 0;
+}
+
+static void task_end(struct task *t)
+{
+	if (t->easy)
+		curl_easy_cleanup(t->easy);
+	t->easy = NULL;
+	curl_slist_free_all(t->headers);
+	t->headers = NULL;
+	free(t->body);
+	t->body = NULL;
+	gl_response_release(&t->x.resp);
+	for (size_t i = 0; i < t->n_vars; i++) {
+		free(t->vars[i].name);
+		free(t->vars[i].value);
+	}
+	free(t->vars);
+	t->vars = NULL;
+	t->n_vars = 0;
+	t->done = 1;
+	t->running = 0;
+}
+
+/* Start the current step, or, when it cannot be sent, record why and move
+ * on. Returns 0 with t->running or t->done set; -1 on out of memory. */
+static int advance(struct task *t, CURLM *multi)
+{
+	while (t->step < t->check->n_steps) {
+		struct gl_case *c = &t->cases[t->step];
+		const char *missing = NULL;
+		int rc = prepare(t, &missing);
+		if (rc == -2)
+			return -1;
+		if (rc == 0) {
+			if (curl_multi_add_handle(multi, t->easy) != CURLM_OK)
+				return -1;
+			t->running = 1;
+			return 0;
+		}
+		c->outcome = GL_OUT_ERROR;
+		const struct gl_request *req = &t->check->steps[t->step].request;
+		char *msg = xprintf("cannot render the request: unknown variable '%s': %s %s",
+		                    missing ? missing : "?", req->method ? req->method : "GET",
+		                    gl_template_text(req->url));
+		if (!msg)
+			return -1;
+		set_message(c, msg);
+		free(c->url);
+		c->url = NULL;
+		if (skip_rest(t) < 0)
+			return -1;
+	}
+	task_end(t);
+	return 0;
+}
+
+static int task_start(struct task *t, CURLM *multi)
+{
+	if (*t->suite_started == 0)
+		*t->suite_started = time(NULL);
+	t->easy = curl_easy_init();
+	if (!t->easy)
+		return -1;
+	return advance(t, multi);
+}
+
+/* The transfer of t's current step completed. */
+static int task_completed(struct task *t, CURLM *multi, CURLcode code)
+{
+	curl_multi_remove_handle(multi, t->easy);
+	t->running = 0;
+	if (finish_step(t, code) < 0)
+		return -1;
+	if (t->cases[t->step].outcome != GL_OUT_PASS) {
+		if (skip_rest(t) < 0)
+			return -1;
+	} else {
+		t->step++;
+	}
+	return advance(t, multi);
+}
+
+static char *dup_or_null(const char *s, int *oom)
+{
+	if (!s)
+		return NULL;
+	char *d = strdup(s);
+	if (!d)
+		*oom = 1;
+	return d;
+}
+
+/* Fill a case's identity; the outcome says "interrupted" until a step
+ * completes. */
+static int case_init(struct gl_case *c, const struct gl_suite *s, const struct gl_check *k,
+                     const struct gl_step *step)
+{
+	int oom = 0;
+	if (k->is_flow) {
+		c->id = xprintf("%s/%s/%s", s->name, k->id, step->name);
+		c->classname = xprintf("%s.%s", s->name, k->id);
+		c->name = dup_or_null(step->name, &oom);
+		c->line = step->pos.line;
+	} else {
+		c->id = xprintf("%s/%s", s->name, k->id);
+		c->classname = dup_or_null(s->name, &oom);
+		c->name = dup_or_null(k->id, &oom);
+		c->line = k->pos.line ? k->pos.line : step->pos.line;
+	}
+	c->file = dup_or_null(s->path, &oom);
+	c->outcome = GL_OUT_ERROR;
+	c->message = strdup(INTERRUPTED);
+	if (oom || !c->id || !c->classname || !c->message)
+		return -1;
+	return 0;
+}
+
+/* Build the result skeleton and one task per check to run. */
+static int build(struct gl_run_result *run, struct task **tasks_out, size_t *n_tasks_out,
+                 const struct gl_plan *plan)
+{
+	size_t n_tasks = 0;
+	for (size_t i = 0; i < plan->n_suites; i++)
+		for (size_t j = 0; j < plan->suites[i]->n_checks; j++)
+			n_tasks += plan->sel[i][j] == GL_SEL_RUN;
+	struct task *tasks = calloc(n_tasks ? n_tasks : 1, sizeof *tasks);
+	run->suites = calloc(plan->n_suites ? plan->n_suites : 1, sizeof *run->suites);
+	*tasks_out = tasks;
+	*n_tasks_out = 0;
+	if (!tasks || !run->suites)
+		return -1;
+
+	for (size_t i = 0; i < plan->n_suites; i++) {
+		const struct gl_suite *s = plan->suites[i];
+		size_t n_cases = 0;
+		for (size_t j = 0; j < s->n_checks; j++)
+			if (plan->sel[i][j] != GL_SEL_OUT)
+				n_cases += s->checks[j].n_steps;
+		if (n_cases == 0)
+			continue;
+		struct gl_suite_result *sr = &run->suites[run->n_suites++];
+		int oom = 0;
+		sr->name = dup_or_null(s->name, &oom);
+		sr->file = dup_or_null(s->path, &oom);
+		sr->digest = dup_or_null(s->digest, &oom);
+		sr->cases = calloc(n_cases, sizeof *sr->cases);
+		if (oom || !sr->cases)
+			return -1;
+		for (size_t j = 0; j < s->n_checks; j++) {
+			const struct gl_check *k = &s->checks[j];
+			if (plan->sel[i][j] == GL_SEL_OUT)
+				continue;
+			struct gl_case *first = &sr->cases[sr->n_cases];
+			for (size_t st = 0; st < k->n_steps; st++) {
+				if (case_init(&sr->cases[sr->n_cases++], s, k, &k->steps[st]) < 0)
+					return -1;
+			}
+			if (plan->sel[i][j] == GL_SEL_SKIP_MUTATING) {
+				for (size_t st = 0; st < k->n_steps; st++) {
+					char *msg = xprintf("mutating check not run in production "
+					                    "environment '%s' (use "
+					                    "--allow-mutations)",
+					                    plan->env ? plan->env->name : "");
+					if (!msg)
+						return -1;
+					first[st].outcome = GL_OUT_SKIP;
+					set_message(&first[st], msg);
+				}
+				continue;
+			}
+			struct task *t = &tasks[(*n_tasks_out)++];
+			t->suite = s;
+			t->check = k;
+			t->cases = first;
+			t->env = plan->env;
+			t->suite_seconds = &sr->seconds;
+			t->suite_started = &sr->started;
+		}
+	}
+	return 0;
+}
+
+/* Drive the multi handle until every transfer and every task is done, or a
+ * stop is requested. */
+static int drive(CURLM *multi, struct task *tasks, size_t n_tasks, unsigned jobs)
+{
+	size_t next = 0;
+	size_t active = 0;
+
+	for (;;) {
+		while (active < jobs && next < n_tasks && !stop_requested) {
+			struct task *t = &tasks[next++];
+			if (task_start(t, multi) < 0)
+				return -1;
+			active += t->running;
+		}
+		if (active == 0 && (next == n_tasks || stop_requested))
+			return 0;
+		if (stop_requested)
+			return 0;
+
+		int still = 0;
+		if (curl_multi_perform(multi, &still) != CURLM_OK)
+			return -1;
+		CURLMsg *msg;
+		int left;
+		while ((msg = curl_multi_info_read(multi, &left))) {
+			if (msg->msg != CURLMSG_DONE)
+				continue;
+			char *priv = NULL;
+			CURLcode code = msg->data.result;
+			curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, &priv);
+			struct task *t = (struct task *)priv;
+			if (task_completed(t, multi, code) < 0)
+				return -1;
+			if (!t->running)
+				active--;
+		}
+		if (active == 0)
+			continue;
+		if (curl_multi_poll(multi, NULL, 0, POLL_MS, NULL) != CURLM_OK)
+			return -1;
+	}
+}
+
+/* Ask the environment's health check for the version the target reports.
+ * Any failure leaves *version NULL: the probe informs, it does not decide. */
+static int probe_health(char **version, CURLM *multi, const struct gl_env *env)
+{
+	*version = NULL;
+	if (!env || !env->health || !env->health->url)
+		return 0;
+
+	/* the probe is a one-step task of its own, so it shares the loop */
+	struct gl_request req = {.method = "GET", .url = env->health->url};
+	struct gl_step step = {.name = "health", .request = req};
+	struct gl_check check = {.id = "health", .steps = &step, .n_steps = 1};
+	struct gl_case c = {0};
+	struct gl_suite s = {.name = "health", .path = env->path};
+	double seconds = 0;
+	time_t started = 0;
+	struct task t = {.suite = &s,
+	                 .check = &check,
+	                 .cases = &c,
+	                 .env = env,
+	                 .suite_seconds = &seconds,
+	                 .suite_started = &started};
+	const char *missing = NULL;
+	int rc = -1;
+
+	t.easy = curl_easy_init();
+	if (!t.easy)
+		goto out;
+	int prc = prepare(&t, &missing);
+	if (prc == -2)
+		goto out;
+	if (prc == 0) {
+		if (curl_multi_add_handle(multi, t.easy) != CURLM_OK)
+			goto out;
+		CURLcode code = CURLE_OK;
+		int done = 0;
+		while (!done && !stop_requested) {
+			int still = 0;
+			if (curl_multi_perform(multi, &still) != CURLM_OK)
+				break;
+			CURLMsg *msg;
+			int left;
+			while ((msg = curl_multi_info_read(multi, &left)))
+				if (msg->msg == CURLMSG_DONE) {
+					code = msg->data.result;
+					done = 1;
+				}
+			if (!done && curl_multi_poll(multi, NULL, 0, POLL_MS, NULL) != CURLM_OK)
+				break;
+		}
+		curl_multi_remove_handle(multi, t.easy);
+		if (done && code == CURLE_OK && !t.x.too_big && env->health->version_path) {
+			struct gl_diag diag;
+			struct gl_jsonpath *path = NULL;
+			gl_diag_init(&diag);
+			if (gl_jsonpath_compile(&path, env->health->version_path, env->health->pos,
+			                        &diag) == 0 &&
+			    gl_json_extract(version, t.x.resp.body, t.x.resp.body_len, path) < 0) {
+				gl_jsonpath_free(path);
+				gl_diag_release(&diag);
+				goto out;
+			}
+			gl_jsonpath_free(path);
+			gl_diag_release(&diag);
+		}
+	}
+	rc = 0;
+out:
+	task_end(&t);
+	free(c.method);
+	free(c.url);
+	free(c.message);
+	return rc;
+}
+
+int gl_http_run(struct gl_run_result **out, const struct gl_plan *plan)
+{
+	struct gl_run_result *run = NULL;
+	struct task *tasks = NULL;
+	size_t n_tasks = 0;
+	CURLM *multi = NULL;
+	int oom = 0;
+	int rc = -1;
+
+	*out = NULL;
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+		return -1;
+	run = calloc(1, sizeof *run);
+	if (!run)
+		goto out;
+	run->started = time(NULL);
+	run->env_name = dup_or_null(plan->env ? plan->env->name : NULL, &oom);
+	run->base_url =
+	        dup_or_null(plan->env ? gl_env_lookup((void *)plan->env, "base_url") : NULL, &oom);
+	run->harness_version = dup_or_null(plan->harness_version, &oom);
+	if (oom)
+		goto out;
+	if (build(run, &tasks, &n_tasks, plan) < 0)
+		goto out;
+
+	multi = curl_multi_init();
+	if (!multi)
+		goto out;
+	if (probe_health(&run->reported_version, multi, plan->env) < 0)
+		goto out;
+	if (drive(multi, tasks, n_tasks, plan->jobs ? plan->jobs : 1) < 0)
+		goto out;
+
+	/* Abandoned transfers: their cases keep "interrupted before completion",
+	 * and so do the cases of tasks never started. */
+	for (size_t i = 0; i < n_tasks; i++) {
+		if (tasks[i].running)
+			curl_multi_remove_handle(multi, tasks[i].easy);
+		tasks[i].running = 0;
+		if (!tasks[i].done)
+			run->interrupted = 1;
+	}
+	if (stop_requested)
+		run->interrupted = 1;
+	run->finished = time(NULL);
+	for (size_t i = 0; i < run->n_suites; i++)
+		if (run->suites[i].started == 0)
+			run->suites[i].started = run->started;
+	*out = run;
+	run = NULL;
+	rc = 0;
+out:
+	for (size_t i = 0; i < n_tasks; i++) {
+		if (tasks[i].running && multi)
+			curl_multi_remove_handle(multi, tasks[i].easy);
+		tasks[i].running = 0;
+		task_end(&tasks[i]);
+	}
+	free(tasks);
+	if (multi)
+		curl_multi_cleanup(multi);
+	gl_run_result_free(run);
+	stop_requested = 0;
+	curl_global_cleanup();
+	return rc;
+}
