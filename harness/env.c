@@ -276,9 +276,6 @@ static void load_env(struct loader *ld, const cJSON *root)
 	v = gl_jsondoc_get(&ld->doc, root, "production", cJSON_True | cJSON_False, "true or false",
 	                   NULL);
 	env->production = cJSON_IsTrue(v);
-	v = gl_jsondoc_get(&ld->doc, root, "expected_version", cJSON_String, "a string", NULL);
-	if (v && !(env->expected_version = strdup(v->valuestring)))
-		oom(ld->diag, &ld->oom, gl_jsondoc_pos(&ld->doc, v));
 	v = gl_jsondoc_get(&ld->doc, root, "base_url", cJSON_String, "a string", "environment");
 	if (v) {
 		char *value = strdup(v->valuestring);
@@ -286,6 +283,19 @@ static void load_env(struct loader *ld, const cJSON *root)
 			declare(ld, v, "base_url", value, NULL);
 		else
 			oom(ld->diag, &ld->oom, gl_jsondoc_pos(&ld->doc, v));
+	}
+	/* The version under test is also the variable {{expected_version}}, so
+	 * a suite's version check and the environment cannot disagree. */
+	v = gl_jsondoc_get(&ld->doc, root, "expected_version", cJSON_String, "a string", NULL);
+	if (v) {
+		char *value = strdup(v->valuestring);
+		env->expected_version = strdup(v->valuestring);
+		if (value && env->expected_version)
+			declare(ld, v, "expected_version", value, NULL);
+		else
+			oom(ld->diag, &ld->oom, gl_jsondoc_pos(&ld->doc, v));
+		if (!env->expected_version)
+			free(value);
 	}
 	v = gl_jsondoc_get(&ld->doc, root, "variables", cJSON_Object, "an object", NULL);
 	if (v)
@@ -481,6 +491,17 @@ int gl_env_apply_overrides(struct gl_env *env, const char *const *assignments, s
 		} else {
 			oom(diag, &no_mem, at);
 			rc = -1;
+		}
+		/* --var expected_version=V retargets the version under test. */
+		if (var && strcmp(name, "expected_version") == 0) {
+			char *copy = strdup(var->value);
+			if (copy) {
+				free(env->expected_version);
+				env->expected_version = copy;
+			} else {
+				oom(diag, &no_mem, at);
+				rc = -1;
+			}
 		}
 		free(name);
 	}

@@ -82,7 +82,9 @@ START_TEST(test_load_full)
 	ck_assert_str_eq(env->name, "local");
 	ck_assert(!env->production);
 	ck_assert_str_eq(env->expected_version, "0.1.0");
-	ck_assert_uint_eq(env->n_vars, 6);
+	/* base_url, expected_version (also a variable), four variables, a secret */
+	ck_assert_uint_eq(env->n_vars, 7);
+	ck_assert_str_eq(gl_env_lookup(env, "expected_version"), "0.1.0");
 	ck_assert_str_eq(env->vars[0].name, "base_url");
 	ck_assert_str_eq(env->vars[0].value, "http://127.0.0.1:8080");
 	ck_assert_uint_eq(env->vars[0].pos.line, 3);
@@ -98,7 +100,7 @@ START_TEST(test_load_full)
 	ck_assert(gl_env_knows(env, "qa_password"));
 	ck_assert(!gl_env_knows(env, "nope"));
 	ck_assert_ptr_null(gl_env_lookup(env, "nope"));
-	const struct gl_var *v = &env->vars[5];
+	const struct gl_var *v = &env->vars[6];
 	ck_assert_str_eq(v->name, "qa_password");
 	ck_assert(v->secret);
 	ck_assert_str_eq(v->from_env, "GREENLIGHT_QA_PASSWORD");
@@ -191,14 +193,19 @@ START_TEST(test_overrides)
 	ck_assert_int_eq(gl_env_apply_overrides(env, ok, 4, &d), 0);
 	ck_assert_uint_eq(gl_diag_errors(&d), 0);
 	ck_assert_str_eq(gl_env_lookup(env, "qa_user"), "alice");
-	ck_assert(env->vars[1].overridden);
+	ck_assert(env->vars[2].overridden);
 	/* Everything after the first '=' is the value. */
 	ck_assert_str_eq(gl_env_lookup(env, "new_var"), "a=b");
 	ck_assert(gl_env_knows(env, "new_var"));
 	/* An overridden secret stays a secret. */
 	ck_assert_str_eq(gl_env_lookup(env, "qa_password"), "");
-	ck_assert(env->vars[5].secret);
-	ck_assert(env->vars[5].overridden);
+	ck_assert(env->vars[6].secret);
+	/* Overriding the version under test moves the variable and the field together. */
+	const char *const version[] = {"expected_version=9.9.9"};
+	ck_assert_int_eq(gl_env_apply_overrides(env, version, 1, &d), 0);
+	ck_assert_str_eq(gl_env_lookup(env, "expected_version"), "9.9.9");
+	ck_assert_str_eq(env->expected_version, "9.9.9");
+	ck_assert(env->vars[6].overridden);
 
 	ck_assert_int_eq(gl_env_apply_overrides(env, bad, 4, &d), -1);
 	ck_assert_uint_eq(gl_diag_errors(&d), 3);
