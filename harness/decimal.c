@@ -1,13 +1,10 @@
 /* Exact money: see decimal.h. */
 #include "decimal.h"
 
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* Programmer errors stop the program. Not assert(): harness/assert.h shadows
- * <assert.h> on the include path. */
-#define CHECK_ARG(c) ((c) ? (void)0 : abort())
 
 typedef gl_dec_uint u128;
 
@@ -75,8 +72,8 @@ int gl_dec_parse(struct gl_dec *out, const char *text, size_t len)
 	gl_dec_int acc = 0;
 	int rc;
 
-	CHECK_ARG(out);
-	CHECK_ARG(text || len == 0);
+	assert(out);
+	assert(text || len == 0);
 	rc = scan(text, len, &int_at, &n_int, &frac_at, &n_frac);
 	if (rc < 0)
 		return rc;
@@ -100,7 +97,7 @@ static void shown(char *dst, size_t n, const char *text, size_t len)
 {
 	size_t k = len > SHOWN_MAX ? SHOWN_MAX : len;
 
-	CHECK_ARG(n > SHOWN_MAX + 3);
+	assert(n > SHOWN_MAX + 3);
 	for (size_t i = 0; i < k; i++) {
 		unsigned char c = (unsigned char)text[i];
 		dst[i] = c >= 0x20 && c < 0x7f ? (char)c : '?';
@@ -175,9 +172,9 @@ int gl_dec_format(char *buf, size_t n, struct gl_dec v, int places)
 	size_t k = 0;
 	u128 mag, div, q, r, unit;
 
-	CHECK_ARG(buf || n == 0);
-	CHECK_ARG(places >= 0 && places <= GL_DEC_PLACES);
-	CHECK_ARG(in_range(v.units));
+	assert(buf || n == 0);
+	assert(places >= 0 && places <= GL_DEC_PLACES);
+	assert(in_range(v.units));
 	mag = v.units < 0 ? (u128)(-v.units) : (u128)v.units;
 	div = pow10u(GL_DEC_PLACES - places);
 	q = mag / div;
@@ -207,7 +204,7 @@ int gl_dec_add(struct gl_dec *out, struct gl_dec a, struct gl_dec b)
 {
 	gl_dec_int s;
 
-	CHECK_ARG(out);
+	assert(out);
 	if (__builtin_add_overflow(a.units, b.units, &s) || !in_range(s))
 		return GL_DEC_ERANGE;
 	out->units = s;
@@ -218,7 +215,7 @@ int gl_dec_sub(struct gl_dec *out, struct gl_dec a, struct gl_dec b)
 {
 	gl_dec_int s;
 
-	CHECK_ARG(out);
+	assert(out);
 	if (__builtin_sub_overflow(a.units, b.units, &s) || !in_range(s))
 		return GL_DEC_ERANGE;
 	out->units = s;
@@ -232,7 +229,7 @@ int gl_dec_cmp(struct gl_dec a, struct gl_dec b)
 
 struct gl_dec gl_dec_abs(struct gl_dec v)
 {
-	CHECK_ARG(in_range(v.units));
+	assert(in_range(v.units));
 	if (v.units < 0)
 		v.units = -v.units;
 	return v;
@@ -251,7 +248,7 @@ bool gl_dec_within(struct gl_dec expected, struct gl_dec actual, struct gl_dec a
 {
 	struct gl_dec d;
 
-	CHECK_ARG(abs_tol.units >= 0);
+	assert(abs_tol.units >= 0);
 	if (gl_dec_sub(&d, actual, expected) < 0)
 		return false;
 	return gl_dec_abs(d).units <= abs_tol.units;

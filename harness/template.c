@@ -164,7 +164,6 @@ size_t gl_template_n_names(const struct gl_template *t)
 
 const char *gl_template_name(const struct gl_template *t, size_t i)
 {
-	/* No assert(): harness/assert.h shadows <assert.h> on the include path. */
 	return i < t->n_names ? t->names[i] : NULL;
 }
 

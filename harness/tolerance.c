@@ -1,6 +1,7 @@
 /* Tolerance comparisons and streaming statistics: see tolerance.h. */
 #include "tolerance.h"
 
+#include <assert.h>
 #include <limits.h>
 #include <math.h>
 #include <stdbool.h>
@@ -11,10 +12,6 @@
 #include <gsl/gsl_cdf.h>
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_math.h>
-
-/* Programmer errors stop the program. Not assert(): harness/assert.h shadows
- * <assert.h> on the include path. */
-#define CHECK_ARG(c) ((c) ? (void)0 : abort())
 
 #define DEFAULT_ABS_TOL 1000000 /* 0.001 in units of 10^-9 */
 #define DEFAULT_ALPHA   0.001
@@ -65,8 +62,8 @@ int gl_tol_field_init(struct gl_tol_field *f, const char *name, struct gl_tol_sp
 {
 	int rc;
 
-	CHECK_ARG(f);
-	CHECK_ARG(name);
+	assert(f);
+	assert(name);
 	gl_tol_init();
 	memset(f, 0, sizeof(*f));
 	rc = resolve_spec(&spec);
@@ -321,7 +318,7 @@ int gl_tol_field_add(struct gl_tol_field *f, const char *key, struct gl_dec expe
 	uint64_t seq;
 	double x, delta;
 
-	CHECK_ARG(f && f->distinct);
+	assert(f && f->distinct);
 	if (!key)
 		key = "";
 	if (gl_dec_sub(&d, actual, expected) < 0) {
@@ -470,7 +467,7 @@ int gl_tol_field_finish(struct gl_tol_summary *out, const struct gl_tol_field *f
 	struct gl_tol_summary s;
 	int rc;
 
-	CHECK_ARG(out && f);
+	assert(out && f);
 	memset(&s, 0, sizeof(s));
 	memcpy(s.name, f->name, sizeof(s.name));
 	s.spec = f->spec;
