@@ -14,10 +14,10 @@ enum gl_command {
 	GL_CMD_VERSION,
 };
 
-#define GL_DEFAULT_ENV "local"
+#define GL_DEFAULT_ENV     "local"
 #define GL_DEFAULT_ENV_DIR "suites/environments"
-#define GL_DEFAULT_JOBS 8u
-#define GL_MAX_JOBS 256u
+#define GL_DEFAULT_JOBS    8u
+#define GL_MAX_JOBS        256u
 
 struct gl_cli {
 	enum gl_command cmd;

@@ -37,7 +37,7 @@ void gl_diag_release(struct gl_diag *d);
 /* Record an error at pos; msg follows the house style: lowercase, subject
  * quoted, no full stop. */
 void gl_diag_add(struct gl_diag *d, struct gl_pos pos, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+        __attribute__((format(printf, 3, 4)));
 void gl_diag_vadd(struct gl_diag *d, struct gl_pos pos, const char *fmt, va_list ap);
 
 size_t gl_diag_errors(const struct gl_diag *d);

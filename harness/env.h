@@ -50,7 +50,7 @@ void gl_env_free(struct gl_env *env);
  * adds a variable; a secret overridden keeps its secret flag. A malformed
  * assignment is recorded in diag (file "--var"). Returns 0 or -1. */
 int gl_env_apply_overrides(struct gl_env *env, const char *const *assignments, size_t n,
-			   struct gl_diag *diag);
+                           struct gl_diag *diag);
 
 /* Read each secret not overridden from the process environment. A missing or
  * empty one is an error naming the variable and where it is declared. */

@@ -47,7 +47,7 @@ struct gl_eval {
  * if all assertions pass, and a capture that finds nothing is a failure.
  * Returns 0, or -1 on out of memory. gl_eval_release() frees out's members. */
 int gl_assert_eval(struct gl_eval *out, const struct gl_step *step, const struct gl_response *resp,
-		   gl_lookup_fn lookup, void *ctx);
+                   gl_lookup_fn lookup, void *ctx);
 void gl_eval_release(struct gl_eval *e);
 
 void gl_response_release(struct gl_response *r);

@@ -27,7 +27,7 @@ struct gl_plan {
 	size_t n_suites;
 	enum gl_sel **sel; /* sel[i][j]: suite i, check j */
 	const struct gl_env *env;
-	unsigned jobs;           /* >= 1 */
+	unsigned jobs; /* >= 1 */
 	const char *harness_version;
 };
 

@@ -31,7 +31,7 @@ struct gl_jsonpath {
 
 /* Returns 0, or -1 after recording the error at pos in diag. */
 int gl_jsonpath_compile(struct gl_jsonpath **out, const char *text, struct gl_pos pos,
-			struct gl_diag *diag);
+                        struct gl_diag *diag);
 void gl_jsonpath_free(struct gl_jsonpath *p);
 
 #endif

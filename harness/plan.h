@@ -18,7 +18,7 @@
  * caller: gl_plan_paths_free(). A PATH that does not exist, or a directory
  * with no suite, is an error in diag. Returns 0 or -1. */
 int gl_plan_expand_paths(char ***out, size_t *n_out, const char *const *paths, size_t n_paths,
-			 struct gl_diag *diag);
+                         struct gl_diag *diag);
 void gl_plan_paths_free(char **paths, size_t n);
 
 struct gl_selection {
@@ -33,7 +33,7 @@ struct gl_selection {
  * gl_plan_selection_free(out, n_suites). *n_selected counts the checks not
  * GL_SEL_OUT. Returns 0 or -1 on out of memory. */
 int gl_plan_select(enum gl_sel ***out, size_t *n_selected, const struct gl_suite *const *suites,
-		   size_t n_suites, const struct gl_env *env, const struct gl_selection *sel);
+                   size_t n_suites, const struct gl_env *env, const struct gl_selection *sel);
 void gl_plan_selection_free(enum gl_sel **sel, size_t n_suites);
 
 #endif

@@ -37,7 +37,7 @@ struct gl_case {
 struct gl_suite_result {
 	char *name;
 	char *file;
-	char *digest; /* "sha256:<hex>" of the suite file */
+	char *digest;          /* "sha256:<hex>" of the suite file */
 	struct gl_case *cases; /* declaration order, whatever the completion order */
 	size_t n_cases;
 	double seconds;

@@ -30,9 +30,9 @@ enum gl_body_kind {
 
 enum gl_auth_kind { GL_AUTH_NONE, GL_AUTH_BASIC, GL_AUTH_BEARER };
 
-#define GL_DEFAULT_TIMEOUT_MS 10000L
+#define GL_DEFAULT_TIMEOUT_MS         10000L
 #define GL_DEFAULT_CONNECT_TIMEOUT_MS 5000L
-#define GL_DEFAULT_MAX_BODY_BYTES (8L * 1024 * 1024)
+#define GL_DEFAULT_MAX_BODY_BYTES     (8L * 1024 * 1024)
 
 struct gl_request {
 	char *method; /* upper case: GET, POST, ... */
@@ -63,7 +63,7 @@ enum gl_target {
 };
 
 enum gl_cmp {
-	GL_CMP_EQ,       /* JSON: operand is JSON text, compared as JSON; header: text */
+	GL_CMP_EQ, /* JSON: operand is JSON text, compared as JSON; header: text */
 	GL_CMP_NE,
 	GL_CMP_EXISTS,   /* operand NULL */
 	GL_CMP_ABSENT,   /* operand NULL */
@@ -114,7 +114,7 @@ struct gl_step {
 };
 
 struct gl_check {
-	char *id; /* unique in its suite: [A-Za-z0-9_.-]+ */
+	char *id;          /* unique in its suite: [A-Za-z0-9_.-]+ */
 	char *description; /* NULL or text */
 	char **tags;       /* the check's own tags plus the suite's */
 	size_t n_tags;
@@ -151,6 +151,6 @@ typedef int (*gl_name_known_fn)(void *ctx, const char *name);
  * captured by an earlier step of the same flow. Records each unknown name
  * at its template's position. Returns the number of errors. */
 size_t gl_suite_check_names(const struct gl_suite *s, gl_name_known_fn known, void *ctx,
-			    struct gl_diag *diag);
+                            struct gl_diag *diag);
 
 #endif

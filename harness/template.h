@@ -19,7 +19,7 @@ struct gl_template;
  * advanced to the offending brace where the text is on one line) and returns
  * -1. *out belongs to the caller: gl_template_free(). */
 int gl_template_parse(struct gl_template **out, const char *text, struct gl_pos pos,
-		      struct gl_diag *diag);
+                      struct gl_diag *diag);
 void gl_template_free(struct gl_template *t);
 
 /* A template of text taken literally, with no references (a regex pattern,
@@ -47,6 +47,6 @@ enum gl_escape {
  * -1 with *missing set to the (lent) first name lookup did not know, or -2 on
  * out of memory. */
 int gl_template_render(char **out, const char **missing, const struct gl_template *t,
-		       gl_lookup_fn lookup, void *ctx, enum gl_escape esc);
+                       gl_lookup_fn lookup, void *ctx, enum gl_escape esc);
 
 #endif

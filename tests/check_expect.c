@@ -6,9 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "expect.h"
 #include "check_suites.h"
 #include "diag.h"
+#include "expect.h"
 #include "jsonpath.h"
 #include "redact.h"
 #include "suite.h"
