@@ -631,6 +631,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 
 	(void)version;
 	if (req == NULL) {
+		/* An access log (path only: MHD keeps the query apart, and it may
+		 * hold secrets) lets tests prove what was, or was not, sent. */
+		fprintf(stderr, "costd: %s %s\n", method, url);
 		/* a crashed backend behind the proxy: no status line at all */
 		if ((srv->faults & FAULT_DROP) && strncmp(url, "/api/", 5) == 0)
 			return MHD_NO;

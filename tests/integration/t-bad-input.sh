@@ -86,5 +86,11 @@ if grep -q 'GET\|POST' "$TMP/watch.costd.log" 2>/dev/null; then
 else
 	ok "nothing was sent"
 fi
+# ...and the log does show requests when there are some, so the check above
+# is not vacuous.
+gl valid run --env local --var "base_url=$URL" --filter 'smoke/health' suites/
+expect_code valid 0
+expect_fixed "costd's access log records a request that was sent" "$TMP/watch.costd.log" \
+	"costd: GET /health"
 
 done_testing
