@@ -129,7 +129,8 @@ int gl_plan_expand_paths(char ***out, size_t *n_out, const char *const *paths, s
 		gl_diag_add(diag, (struct gl_pos){"greenlight", 0, 0}, "out of memory");
 		return -1;
 	}
-	qsort(l.items, l.n, sizeof(*l.items), cmp_str);
+	if (l.n > 1)
+		qsort(l.items, l.n, sizeof(*l.items), cmp_str);
 	size_t w = 0;
 	for (size_t r = 0; r < l.n; r++) {
 		if (w > 0 && strcmp(l.items[w - 1], l.items[r]) == 0)
