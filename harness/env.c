@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "jsondoc.h"
 #include "jsonpath.h"
@@ -13,7 +14,7 @@
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
 static const char *const env_keys[] = {"name",      "base_url", "production", "expected_version",
-                                       "variables", "secrets",  "health"};
+                                       "variables", "secrets",  "health",     "ca_file"};
 static const char *const health_keys[] = {"url", "version"};
 
 struct loader {
@@ -254,6 +255,32 @@ static char *default_name(const char *path)
 	return strndup(base, len);
 }
 
+/* A relative CA path is relative to the environment file, so an environment
+ * and its CA bundle travel together whatever the working directory. The file
+ * must be readable now: a typo is an input error, not a TLS error per check. */
+static void load_ca_file(struct loader *ld, const cJSON *v)
+{
+	const char *name = v->valuestring;
+	const char *slash = strrchr(ld->env->path, '/');
+	size_t dir = name[0] != '/' && slash ? (size_t)(slash - ld->env->path) + 1 : 0;
+	size_t len = strlen(name);
+	char *path = malloc(dir + len + 1);
+
+	if (!path) {
+		oom(ld->diag, &ld->oom, gl_jsondoc_pos(&ld->doc, v));
+		return;
+	}
+	memcpy(path, ld->env->path, dir);
+	memcpy(path + dir, name, len + 1);
+	if (access(path, R_OK) != 0) {
+		gl_diag_add(ld->diag, gl_jsondoc_pos(&ld->doc, v), "cannot read 'ca_file' '%s': %s",
+		            path, strerror(errno));
+		free(path);
+		return;
+	}
+	ld->env->ca_file = path;
+}
+
 static void load_env(struct loader *ld, const cJSON *root)
 {
 	struct gl_env *env = ld->env;
@@ -306,6 +333,9 @@ static void load_env(struct loader *ld, const cJSON *root)
 	v = cJSON_GetObjectItemCaseSensitive(root, "health");
 	if (v)
 		load_health(ld, v);
+	v = gl_jsondoc_get(&ld->doc, root, "ca_file", cJSON_String, "a path string", NULL);
+	if (v)
+		load_ca_file(ld, v);
 }
 
 static int cmp_str(const void *a, const void *b)
@@ -441,6 +471,7 @@ void gl_env_free(struct gl_env *env)
 	free(env->name);
 	free(env->path);
 	free(env->expected_version);
+	free(env->ca_file);
 	free(env);
 }
 

@@ -39,6 +39,8 @@ struct gl_env {
 	struct gl_var *vars;
 	size_t n_vars;
 	struct gl_health *health; /* NULL when none is declared */
+	char *ca_file; /* NULL, or a PEM bundle of the CAs trusted for this environment's TLS,
+	                  made relative to the environment file's directory at load */
 };
 
 /* Load `name`: a path to a .json file when it contains '/' or ends in

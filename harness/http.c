@@ -509,6 +509,8 @@ static int prepare(struct task *t, const char **missing)
 	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
 	curl_easy_setopt(e, CURLOPT_HEADERDATA, &t->x);
 	curl_easy_setopt(e, CURLOPT_HTTPHEADER, t->headers);
+	if (t->env && t->env->ca_file)
+		curl_easy_setopt(e, CURLOPT_CAINFO, t->env->ca_file);
 	if (strncasecmp(c->url, "https:", 6) == 0) {
 		curl_easy_setopt(e, CURLOPT_CERTINFO, 1L);
 		/* certificate details come from a handshake: a reused
