@@ -277,6 +277,8 @@ static void put_properties(struct out *o, const struct gl_run_result *r,
 		put_property(o, "greenlight.reported_version", r->reported_version);
 	if (r->interrupted)
 		put(o, "      <property name=\"greenlight.interrupted\" value=\"true\"/>\n");
+	for (size_t i = 0; i < s->n_props; i++)
+		put_property(o, s->props[i].name, s->props[i].value);
 	put(o, "    </properties>\n");
 }
 

@@ -64,6 +64,11 @@ void gl_run_result_free(struct gl_run_result *r)
 		free(s->name);
 		free(s->file);
 		free(s->digest);
+		for (size_t j = 0; j < s->n_props; j++) {
+			free(s->props[j].name);
+			free(s->props[j].value);
+		}
+		free(s->props);
 	}
 	free(r->suites);
 	free(r->env_name);

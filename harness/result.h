@@ -34,6 +34,12 @@ struct gl_case {
 	unsigned retries; /* transport retries taken (part 3); 0 for now */
 };
 
+/* A JUnit <property>: a name and a value, both owned. */
+struct gl_property {
+	char *name;
+	char *value;
+};
+
 struct gl_suite_result {
 	char *name;
 	char *file;
@@ -42,6 +48,9 @@ struct gl_suite_result {
 	size_t n_cases;
 	double seconds;
 	time_t started;
+	struct gl_property *props; /* suite-specific properties (replay statistics), after the
+	                              standard ones */
+	size_t n_props;
 };
 
 struct gl_run_result {

@@ -15,6 +15,8 @@
 #include "jsonpath.h"
 #include "template.h"
 
+struct gl_replay; /* replay.h */
+
 /* A name and a templated value: a header, a query parameter. */
 struct gl_kv {
 	char *name;
@@ -132,8 +134,9 @@ struct gl_suite {
 	char *digest;      /* "sha256:<hex>" of the file's bytes */
 	char **tags;
 	size_t n_tags;
-	struct gl_check *checks;
+	struct gl_check *checks; /* a smoke suite: at least one; a replay suite: none */
 	size_t n_checks;
+	struct gl_replay *replay; /* a replay suite ("replay" key): the declaration; else NULL */
 };
 
 /* Load and validate one suite file. Syntax errors, unknown keys (with a
