@@ -53,7 +53,9 @@ void gl_golden_meta_free(struct gl_golden_meta *m);
 /* Recording. Rows must arrive in strictly increasing key order (a duplicate
  * or out-of-order key is an error: -1 with err naming both keys). Values are
  * written as given; each field's exact total is kept (a value that is not a
- * decimal number is an error). Nothing touches csv_path until commit. */
+ * decimal number is an error). Nothing touches csv_path until commit. A
+ * refused row is not written and sticks: the commit then refuses too, so a
+ * golden can never silently miss a row. */
 struct gl_golden_writer;
 
 int gl_golden_writer_open(struct gl_golden_writer **out, const char *csv_path,
@@ -76,6 +78,9 @@ struct gl_golden_provenance {
  * `report` what changed against the old golden — rows changed, added and
  * removed (with up to 10 examples: key, field, old, new), and each field's
  * total old -> new — then replace both files atomically (temporary + rename).
+ * The sidecar is renamed first and the .csv last: a crash between the two
+ * leaves a sidecar whose digest disagrees with the .csv, which
+ * gl_golden_meta_read() reports. `report` may be NULL.
  * Frees w in every case. Returns 0 or -1 with err set. */
 int gl_golden_writer_commit(struct gl_golden_writer *w, const struct gl_golden_provenance *prov,
                             bool update, FILE *report, char *err, size_t errlen);

@@ -6,7 +6,6 @@
 #include "report.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <math.h>
 #include <stdbool.h>
@@ -14,10 +13,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "atomic.h"
 #include "redact.h"
 
 #define MESSAGE_CAP 1024
@@ -398,100 +397,26 @@ int gl_report_junit_render(FILE *fp, const struct gl_run_result *r)
 	return 0;
 }
 
-/* mkstemp creates 0600; a report is for others to read, so give it the mode
- * a plain fopen would have. */
-static int chmod_like_fopen(int fd)
-{
-	mode_t mask = umask(0);
-	umask(mask);
-	return fchmod(fd, 0666 & ~mask);
-}
-
-/* Best effort: make the rename itself durable. */
-static void sync_dir_of(const char *path)
-{
-	char *dir = strdup(path);
-	if (!dir)
-		return;
-	char *slash = strrchr(dir, '/');
-	const char *d = ".";
-	if (slash == dir)
-		d = "/";
-	else if (slash) {
-		*slash = '\0';
-		d = dir;
-	}
-	int fd = open(d, O_RDONLY | O_DIRECTORY);
-	if (fd >= 0) {
-		fsync(fd);
-		close(fd);
-	}
-	free(dir);
-}
-
 int gl_report_junit_write(const char *path, const struct gl_run_result *r)
 {
-	static const char suffix[] = ".XXXXXX";
-	size_t len = strlen(path);
-	char *tmp = NULL;
-	FILE *fp = NULL;
-	int fd = -1;
+	struct gl_atomic a;
 	int err = 0;
-	int rc = -1;
 
-	tmp = malloc(len + sizeof(suffix));
-	if (!tmp) {
-		err = ENOMEM;
-		goto out;
-	}
-	memcpy(tmp, path, len);
-	memcpy(tmp + len, suffix, sizeof(suffix));
-	fd = mkstemp(tmp);
-	if (fd < 0) {
+	if (gl_atomic_open(&a, path) != 0) {
 		err = errno;
-		free(tmp);
-		tmp = NULL;
-		goto out;
+		goto fail;
 	}
-	if (chmod_like_fopen(fd) != 0) {
+	if (gl_report_junit_render(a.fp, r) != 0) {
 		err = errno;
-		goto out;
+		gl_atomic_abort(&a);
+		goto fail;
 	}
-	fp = fdopen(fd, "w");
-	if (!fp) {
+	if (gl_atomic_commit(&a) != 0) {
 		err = errno;
-		goto out;
+		goto fail;
 	}
-	fd = -1;
-	if (gl_report_junit_render(fp, r) != 0 || fflush(fp) != 0 || fsync(fileno(fp)) != 0) {
-		err = errno;
-		goto out;
-	}
-	int closed = fclose(fp);
-	fp = NULL;
-	if (closed != 0) {
-		err = errno;
-		goto out;
-	}
-	if (rename(tmp, path) != 0) {
-		err = errno;
-		goto out;
-	}
-	free(tmp);
-	tmp = NULL;
-	sync_dir_of(path);
-	rc = 0;
-out:
-	if (fp)
-		fclose(fp);
-	if (fd >= 0)
-		close(fd);
-	if (tmp) {
-		unlink(tmp);
-		free(tmp);
-	}
-	if (rc < 0)
-		fprintf(stderr, "greenlight: cannot write '%s': %s\n", path,
-		        strerror(err ? err : EIO));
-	return rc;
+	return 0;
+fail:
+	fprintf(stderr, "greenlight: cannot write '%s': %s\n", path, strerror(err ? err : EIO));
+	return -1;
 }
