@@ -15,15 +15,16 @@
 #include "diag.h"
 
 struct gl_row {
-	const char *const *values; /* values[i] for fields[i]; NULL = SQL NULL / JSON null / absent */
-	const size_t *lens;        /* byte lengths (values are also NUL-terminated) */
+	/* values[i] for fields[i]; NULL = SQL NULL / JSON null / absent */
+	const char *const *values;
+	const size_t *lens; /* byte lengths (values are also NUL-terminated) */
 	size_t n;
 	unsigned long line; /* files: 1-based line of the record's start; SQL: 1-based row number */
 };
 
 enum gl_source_status {
-	GL_SOURCE_ROW = 1,  /* *row filled */
-	GL_SOURCE_END = 0,  /* no more rows */
+	GL_SOURCE_ROW = 1,   /* *row filled */
+	GL_SOURCE_END = 0,   /* no more rows */
 	GL_SOURCE_FAIL = -1, /* fatal: I/O, connection lost, query error: s->err says; stop */
 	GL_SOURCE_BAD = 2,   /* this record is malformed (wrong field count, bad quoting, not a JSON
 	                        object): s->err says, row->line is set; the caller counts it and
@@ -55,6 +56,11 @@ int gl_source_open_file(struct gl_source **out, const char *path, const char *co
 
 enum gl_source_status gl_source_next(struct gl_source *s, struct gl_row *row);
 void gl_source_close(struct gl_source *s);
+
+/* Bytes of buffer a file source holds (from gl_source_open_file only): a fixed
+ * read buffer plus record buffers sized by the longest record so far, never
+ * by the number of rows. For tests of that promise. */
+size_t gl_source_file_buffer_bytes(const struct gl_source *s);
 
 /* Sharding: a case belongs to shard k (1-based) of n when
  * gl_shard_hash(key) % n == k - 1. The hash is the first four bytes of the
