@@ -31,8 +31,7 @@ void gl_pg_close(struct gl_pg *pg);
  * borrows pg: close the source first. */
 int gl_pg_source_open(struct gl_source **out, struct gl_pg *pg, const char *query,
                       const char *const *fields, size_t n_fields, const char *const *keys,
-                      size_t n_keys, unsigned shard_k, unsigned shard_n, char *err,
-                      size_t errlen);
+                      size_t n_keys, unsigned shard_k, unsigned shard_n, char *err, size_t errlen);
 
 /* A query prepared once and executed per case with text parameters $1..$n;
  * returns the first row's `fields`. */
