@@ -970,6 +970,19 @@ out:
 	return rc;
 }
 
+int gl_http_probe_version(char **version, const struct gl_env *env)
+{
+	*version = NULL;
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+		return -1;
+	CURLM *multi = curl_multi_init();
+	int rc = multi ? probe_health(version, multi, env) : -1;
+	if (multi)
+		curl_multi_cleanup(multi);
+	curl_global_cleanup();
+	return rc;
+}
+
 int gl_http_run(struct gl_run_result **out, const struct gl_plan *plan)
 {
 	struct gl_run_result *run = NULL;

@@ -36,6 +36,13 @@ struct gl_plan {
  * initialise); target faults are never a -1, they are in the result. */
 int gl_http_run(struct gl_run_result **out, const struct gl_plan *plan);
 
+/* Ask the environment's health check (when one is declared) for the version
+ * the target reports, as gl_http_run() does: for provenance (greenlight
+ * record). *version (caller frees) stays NULL when there is no health check
+ * or it gave no version: the probe informs, it does not decide. Returns 0,
+ * or -1 on out of memory or when curl could not initialise. */
+int gl_http_probe_version(char **version, const struct gl_env *env);
+
 /* Ask a running gl_http_run() to stop: async-signal-safe (SIGINT, SIGTERM).
  * Transfers in flight are abandoned and every unfinished case is reported as
  * an error "interrupted"; the result is still complete. */

@@ -81,7 +81,7 @@ struct gl_replay_opts {
 	unsigned jobs;            /* HTTP requests in flight */
 	unsigned shard_k;         /* 1-based; shard_n <= 1: everything */
 	unsigned shard_n;
-	bool per_case; /* --junit-per-case: one testcase per case instead of per field */
+	bool per_case;            /* --junit-per-case: one testcase per case instead of per field */
 	bool allow_edited_golden; /* accept a golden whose digest no longer matches its sidecar */
 };
 
