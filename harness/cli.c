@@ -9,6 +9,10 @@
 enum {
 	OPT_ALLOW_MUTATIONS = 256,
 	OPT_ENV_DIR,
+	OPT_SHARD,
+	OPT_UPDATE,
+	OPT_JUNIT_PER_CASE,
+	OPT_FIXTURES,
 };
 
 static const struct option long_options[] = {
@@ -20,6 +24,10 @@ static const struct option long_options[] = {
         {"jobs", required_argument, NULL, 'j'},
         {"junit", required_argument, NULL, 'o'},
         {"allow-mutations", no_argument, NULL, OPT_ALLOW_MUTATIONS},
+        {"shard", required_argument, NULL, OPT_SHARD},
+        {"update", no_argument, NULL, OPT_UPDATE},
+        {"junit-per-case", no_argument, NULL, OPT_JUNIT_PER_CASE},
+        {"fixtures", required_argument, NULL, OPT_FIXTURES},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
@@ -30,6 +38,8 @@ void gl_cli_usage(FILE *fp)
 	fputs("usage: greenlight run [OPTIONS] PATH...\n"
 	      "       greenlight validate [OPTIONS] PATH...\n"
 	      "       greenlight list [OPTIONS] PATH...\n"
+	      "       greenlight record [--env NAME] [--update] PATH...\n"
+	      "       greenlight seed [--env NAME] [--fixtures DIR]\n"
 	      "       greenlight --help | --version\n"
 	      "\n"
 	      "PATH is a suite file or a directory searched for suite files (*.json;\n"
@@ -39,6 +49,8 @@ void gl_cli_usage(FILE *fp)
 	      "  run       run the selected checks and report the verdict\n"
 	      "  validate  check suites and the environment; send nothing\n"
 	      "  list      show the checks that would run; send nothing\n"
+	      "  record    compute replay suites' outputs and write their golden files\n"
+	      "  seed      load the fixtures into the environment's database (COPY)\n"
 	      "\n"
 	      "options:\n"
 	      "  -e, --env NAME         environment: NAME.json in the environment directory,\n"
@@ -50,6 +62,12 @@ void gl_cli_usage(FILE *fp)
 	      "  -j, --jobs N           checks in flight at once (default: 8, 1 to 256)\n"
 	      "  -o, --junit FILE       write JUnit XML evidence to FILE\n"
 	      "      --allow-mutations  run checks marked mutating in a production environment\n"
+	      "      --shard K/N        replays: run the K-th of N deterministic shards of the "
+	      "cases\n"
+	      "      --junit-per-case   replays: one testcase per case instead of per field\n"
+	      "      --update           record: replace existing golden files, showing what "
+	      "changed\n"
+	      "      --fixtures DIR     seed: schema.sql and *.csv to load (default: fixtures)\n"
 	      "  -h, --help             show this help\n"
 	      "  -V, --version          show the version\n"
 	      "\n"
@@ -85,16 +103,32 @@ static int parse_jobs(unsigned *out, const char *text)
 	return 0;
 }
 
+/* "K/N" with 1 <= K <= N <= 1000000. */
+static int parse_shard(unsigned *k, unsigned *n, const char *text)
+{
+	char *end = NULL;
+	errno = 0;
+	unsigned long a = strtoul(text, &end, 10);
+	if (errno || end == text || *end != '/' || text[0] == '-')
+		return -1;
+	const char *rest = end + 1;
+	unsigned long b = strtoul(rest, &end, 10);
+	if (errno || end == rest || *end != '\0' || rest[0] == '-' || a < 1 || b < 1 || a > b ||
+	    b > 1000000)
+		return -1;
+	*k = (unsigned)a;
+	*n = (unsigned)b;
+	return 0;
+}
+
 static int parse_command(enum gl_command *out, const char *word)
 {
 	static const struct {
 		const char *name;
 		enum gl_command cmd;
 	} commands[] = {
-	        {"run", GL_CMD_RUN},
-	        {"validate", GL_CMD_VALIDATE},
-	        {"list", GL_CMD_LIST},
-	        {"help", GL_CMD_HELP},
+	        {"run", GL_CMD_RUN},       {"validate", GL_CMD_VALIDATE}, {"list", GL_CMD_LIST},
+	        {"record", GL_CMD_RECORD}, {"seed", GL_CMD_SEED},         {"help", GL_CMD_HELP},
 	};
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
 		if (strcmp(word, commands[i].name) == 0) {
@@ -111,6 +145,7 @@ int gl_cli_parse(struct gl_cli *out, int argc, char **argv, FILE *err)
 	out->env_name = GL_DEFAULT_ENV;
 	out->env_dir = GL_DEFAULT_ENV_DIR;
 	out->jobs = GL_DEFAULT_JOBS;
+	out->fixtures = GL_DEFAULT_FIXTURES;
 
 	bool have_command = false;
 	if (argc > 1 && argv[1][0] != '-') {
@@ -164,6 +199,24 @@ int gl_cli_parse(struct gl_cli *out, int argc, char **argv, FILE *err)
 		case OPT_ALLOW_MUTATIONS:
 			out->allow_mutations = true;
 			break;
+		case OPT_SHARD:
+			if (parse_shard(&out->shard_k, &out->shard_n, optarg) < 0) {
+				fprintf(err,
+				        "greenlight: invalid --shard '%s': expected K/N with "
+				        "1 <= K <= N\n",
+				        optarg);
+				return -1;
+			}
+			break;
+		case OPT_UPDATE:
+			out->update = true;
+			break;
+		case OPT_JUNIT_PER_CASE:
+			out->junit_per_case = true;
+			break;
+		case OPT_FIXTURES:
+			out->fixtures = optarg;
+			break;
 		case 'h':
 			help = true;
 			break;
@@ -201,10 +254,17 @@ int gl_cli_parse(struct gl_cli *out, int argc, char **argv, FILE *err)
 		return 0;
 	}
 	if (!have_command) {
-		fputs("greenlight: missing command: run, validate or list (try 'greenlight "
-		      "--help')\n",
+		fputs("greenlight: missing command: run, validate, list, record or seed (try "
+		      "'greenlight --help')\n",
 		      err);
 		return -1;
+	}
+	if (out->cmd == GL_CMD_SEED) {
+		if (out->n_paths) {
+			fprintf(err, "greenlight: seed takes no PATH (got '%s')\n", out->paths[0]);
+			return -1;
+		}
+		return 0;
 	}
 	if (out->n_paths == 0) {
 		fputs("greenlight: missing PATH: name at least one suite file or directory\n", err);

@@ -10,14 +10,17 @@ enum gl_command {
 	GL_CMD_RUN,
 	GL_CMD_VALIDATE,
 	GL_CMD_LIST,
+	GL_CMD_RECORD,
+	GL_CMD_SEED,
 	GL_CMD_HELP,
 	GL_CMD_VERSION,
 };
 
-#define GL_DEFAULT_ENV     "local"
-#define GL_DEFAULT_ENV_DIR "suites/environments"
-#define GL_DEFAULT_JOBS    8u
-#define GL_MAX_JOBS        256u
+#define GL_DEFAULT_ENV      "local"
+#define GL_DEFAULT_ENV_DIR  "suites/environments"
+#define GL_DEFAULT_JOBS     8u
+#define GL_MAX_JOBS         256u
+#define GL_DEFAULT_FIXTURES "fixtures"
 
 struct gl_cli {
 	enum gl_command cmd;
@@ -31,7 +34,12 @@ struct gl_cli {
 	unsigned jobs;
 	const char *junit; /* NULL or a path */
 	bool allow_mutations;
-	const char **paths; /* lent; array owned */
+	unsigned shard_k; /* --shard K/N; shard_n 0: no sharding */
+	unsigned shard_n;
+	bool update;          /* record: replace an existing golden */
+	bool junit_per_case;  /* replay: a testcase per case */
+	const char *fixtures; /* seed: the directory of schema.sql and *.csv */
+	const char **paths;   /* lent; array owned */
 	size_t n_paths;
 };
 

@@ -539,14 +539,14 @@ int gl_env_apply_overrides(struct gl_env *env, const char *const *assignments, s
 	return rc;
 }
 
-int gl_env_resolve_secrets(struct gl_env *env, struct gl_diag *diag)
+static int resolve(struct gl_env *env, bool only_used, struct gl_diag *diag)
 {
 	int rc = 0;
 	int no_mem = 0;
 
 	for (size_t i = 0; i < env->n_vars; i++) {
 		struct gl_var *v = &env->vars[i];
-		if (!v->secret || v->overridden || !v->from_env)
+		if (!v->secret || v->overridden || !v->from_env || (only_used && !v->used))
 			continue;
 		const char *value = getenv(v->from_env);
 		if (!value || !*value) {
@@ -565,6 +565,23 @@ int gl_env_resolve_secrets(struct gl_env *env, struct gl_diag *diag)
 		}
 	}
 	return rc;
+}
+
+int gl_env_resolve_secrets(struct gl_env *env, struct gl_diag *diag)
+{
+	return resolve(env, false, diag);
+}
+
+int gl_env_resolve_used_secrets(struct gl_env *env, struct gl_diag *diag)
+{
+	return resolve(env, true, diag);
+}
+
+void gl_env_mark_used(struct gl_env *env, const char *name)
+{
+	struct gl_var *v = find_var(env, name);
+	if (v)
+		v->used = true;
 }
 
 const char *gl_env_lookup(void *env, const char *name)

@@ -20,6 +20,7 @@ struct gl_var {
 	char *from_env; /* secrets: the process environment variable's name; else NULL */
 	bool secret;
 	bool overridden; /* set by --var */
+	bool used;       /* referenced by what is about to run: gl_env_mark_used() */
 	struct gl_pos pos;
 };
 
@@ -57,6 +58,13 @@ int gl_env_apply_overrides(struct gl_env *env, const char *const *assignments, s
 /* Read each secret not overridden from the process environment. A missing or
  * empty one is an error naming the variable and where it is declared. */
 int gl_env_resolve_secrets(struct gl_env *env, struct gl_diag *diag);
+
+/* Mark a variable as needed by what will run (no effect on unknown names). */
+void gl_env_mark_used(struct gl_env *env, const char *name);
+
+/* Like gl_env_resolve_secrets(), for the secrets marked used only: a secret
+ * that nothing selected needs must not stop a run because it is unset. */
+int gl_env_resolve_used_secrets(struct gl_env *env, struct gl_diag *diag);
 
 /* The value of a variable (lent), or NULL. Fits gl_lookup_fn. */
 const char *gl_env_lookup(void *env, const char *name);

@@ -1,5 +1,7 @@
 /* greenlight: argv -> cli -> suites and environment -> plan -> run -> reports
  * -> exit code. Every exit code comes from exitcode.h. */
+#include <dirent.h>
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,8 +13,10 @@
 #include "env.h"
 #include "exitcode.h"
 #include "http.h"
+#include "pg.h"
 #include "plan.h"
 #include "redact.h"
+#include "replay.h"
 #include "report.h"
 #include "result.h"
 #include "suite.h"
@@ -48,9 +52,8 @@ static void check_unique_names(const struct inputs *in, struct gl_diag *diag)
 }
 
 /* Load everything a command needs; every problem of every file lands in
- * diag. Secrets are resolved only when `need_secrets` (run, validate). */
-static int load_inputs(struct inputs *in, const struct gl_cli *cli, bool need_secrets,
-                       struct gl_diag *diag)
+ * diag. Secrets are resolved later, once the selection says which are used. */
+static int load_inputs(struct inputs *in, const struct gl_cli *cli, struct gl_diag *diag)
 {
 	memset(in, 0, sizeof(*in));
 	if (gl_env_load(&in->env, cli->env_dir, cli->env_name, diag) == 0)
@@ -68,13 +71,64 @@ static int load_inputs(struct inputs *in, const struct gl_cli *cli, bool need_se
 			in->suites[in->n_suites++] = s;
 	}
 	check_unique_names(in, diag);
-	if (in->env) {
+	if (in->env)
 		for (size_t i = 0; i < in->n_suites; i++)
 			gl_suite_check_names(in->suites[i], gl_env_knows, in->env, diag);
-		if (need_secrets)
-			gl_env_resolve_secrets(in->env, diag);
-	}
 	return gl_diag_errors(diag) ? -1 : 0;
+}
+
+/* Whether anything of suite s is selected (sel: its row of the selection). */
+static bool suite_selected(const struct gl_suite *s, const enum gl_sel *sel)
+{
+	for (size_t j = 0; j < (s->replay ? 1 : s->n_checks); j++)
+		if (sel[j] != GL_SEL_OUT)
+			return true;
+	return false;
+}
+
+/* gl_name_known_fn that also marks the name as used. */
+static int knows_and_marks(void *env, const char *name)
+{
+	gl_env_mark_used(env, name);
+	return gl_env_knows(env, name);
+}
+
+/* Resolve exactly the secrets the selected suites (and the environment's
+ * health check) use: one nothing selected needs does not stop a run. */
+static int resolve_used_secrets(struct inputs *in, enum gl_sel **sel, struct gl_diag *diag)
+{
+	struct gl_diag scratch;
+
+	gl_diag_init(&scratch); /* names were checked at load; only marking here */
+	for (size_t i = 0; i < in->n_suites; i++) {
+		const struct gl_suite *s = in->suites[i];
+		if (!suite_selected(s, sel[i]))
+			continue;
+		gl_suite_check_names(s, knows_and_marks, in->env, &scratch);
+		if (s->replay)
+			gl_env_mark_used(in->env, "database_url");
+	}
+	gl_diag_release(&scratch);
+	if (in->env->health && in->env->health->url)
+		for (size_t i = 0; i < gl_template_n_names(in->env->health->url); i++)
+			gl_env_mark_used(in->env, gl_template_name(in->env->health->url, i));
+	return gl_env_resolve_used_secrets(in->env, diag);
+}
+
+static size_t suites_selected(const struct inputs *in, enum gl_sel **sel)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < in->n_suites; i++)
+		n += suite_selected(in->suites[i], sel[i]);
+	return n;
+}
+
+static int print_invalid(const struct gl_diag *diag)
+{
+	gl_diag_print(diag, stderr);
+	fprintf(stderr, "greenlight: %zu error%s; nothing was sent\n", gl_diag_errors(diag),
+	        gl_diag_errors(diag) == 1 ? "" : "s");
+	return GL_EXIT_INVALID;
 }
 
 static void register_secrets(const struct gl_env *env)
@@ -86,8 +140,16 @@ static void register_secrets(const struct gl_env *env)
 
 static void list_checks(FILE *fp, const struct inputs *in, enum gl_sel **sel)
 {
+	static const char *const calc_names[] = {"http", "sql", "bulk_sql", "file"};
 	for (size_t i = 0; i < in->n_suites; i++) {
 		const struct gl_suite *s = in->suites[i];
+		if (s->replay) {
+			if (sel[i][0] == GL_SEL_RUN)
+				fprintf(fp, "%s/replay  (replay: %s, %zu output%s, golden %s)\n",
+				        s->name, calc_names[s->replay->calc], s->replay->n_outputs,
+				        s->replay->n_outputs == 1 ? "" : "s", s->replay->golden);
+			continue;
+		}
 		for (size_t j = 0; j < s->n_checks; j++) {
 			const struct gl_check *c = &s->checks[j];
 			if (sel[i][j] == GL_SEL_OUT)
@@ -130,6 +192,58 @@ static bool use_color(void)
 	return isatty(STDOUT_FILENO) == 1;
 }
 
+static struct gl_replay_opts replay_opts(const struct gl_cli *cli, const struct inputs *in)
+{
+	return (struct gl_replay_opts){
+	        .env = in->env,
+	        .jobs = cli->jobs,
+	        .shard_k = cli->shard_k,
+	        .shard_n = cli->shard_n,
+	        .per_case = cli->junit_per_case,
+	};
+}
+
+/* Run the selected replay suites and put their results among the smoke
+ * suites' in the order the suite files were given, so reports read in
+ * declaration order. */
+static int run_replays(struct gl_run_result *result, const struct gl_cli *cli,
+                       const struct inputs *in, enum gl_sel **sel)
+{
+	struct gl_replay_opts opts = replay_opts(cli, in);
+	struct gl_suite_result *merged =
+	        calloc(in->n_suites + result->n_suites + 1, sizeof(*merged));
+	size_t n = 0;
+	size_t next_http = 0;
+
+	if (!merged)
+		return -1;
+	for (size_t i = 0; i < in->n_suites; i++) {
+		const struct gl_suite *s = in->suites[i];
+		if (s->replay) {
+			if (sel[i][0] != GL_SEL_RUN)
+				continue;
+			if (isatty(STDERR_FILENO) == 1)
+				fprintf(stderr, "greenlight: replaying '%s'\n", s->name);
+			if (gl_replay_run(&merged[n], s, &opts) < 0) {
+				free(merged);
+				return -1;
+			}
+			n++;
+		} else if (next_http < result->n_suites &&
+		           strcmp(result->suites[next_http].name, s->name) == 0) {
+			merged[n++] = result->suites[next_http++];
+		}
+	}
+	/* Anything the loop did not place (it cannot happen: http.c keeps suite
+	 * order) is kept rather than lost. */
+	while (next_http < result->n_suites)
+		merged[n++] = result->suites[next_http++];
+	free(result->suites);
+	result->suites = merged;
+	result->n_suites = n;
+	return 0;
+}
+
 static int run(const struct gl_cli *cli, const struct inputs *in, enum gl_sel **sel)
 {
 	struct gl_plan plan = {
@@ -153,6 +267,12 @@ static int run(const struct gl_cli *cli, const struct inputs *in, enum gl_sel **
 		return GL_EXIT_HARNESS;
 	}
 
+	if (run_replays(result, cli, in, sel) < 0) {
+		fputs("greenlight: out of memory\n", stderr);
+		gl_run_result_free(result);
+		return GL_EXIT_HARNESS;
+	}
+
 	int code = GL_EXIT_PASS;
 	struct gl_counts counts;
 	gl_run_result_counts(result, &counts);
@@ -164,6 +284,136 @@ static int run(const struct gl_cli *cli, const struct inputs *in, enum gl_sel **
 	if (cli->junit && gl_report_junit_write(cli->junit, result) < 0)
 		code = GL_EXIT_HARNESS;
 	gl_run_result_free(result);
+	return code;
+}
+
+/* greenlight record: goldens are evidence, so they are never rewritten by a
+ * CI job, and never overwritten without --update. */
+static int record(const struct gl_cli *cli, const struct inputs *in, enum gl_sel **sel)
+{
+	const char *ci = getenv("CI");
+	struct gl_replay_opts opts = replay_opts(cli, in);
+	int code = GL_EXIT_PASS;
+	size_t done = 0;
+
+	if (ci && strcmp(ci, "true") == 0) {
+		fputs("greenlight: record refuses to write goldens in CI (CI=true): record them "
+		      "from a reference environment and commit them\n",
+		      stderr);
+		return GL_EXIT_INVALID;
+	}
+	opts.shard_k = opts.shard_n = 0;
+	for (size_t i = 0; i < in->n_suites; i++) {
+		const struct gl_suite *s = in->suites[i];
+		char err[1024] = "";
+		if (!s->replay || sel[i][0] != GL_SEL_RUN)
+			continue;
+		done++;
+		if (gl_replay_record(s, &opts, cli->update, stdout, err, sizeof(err)) < 0) {
+			char *safe = gl_redact(err);
+			fprintf(stderr, "greenlight: cannot record '%s': %s\n", s->name,
+			        safe ? safe : "out of memory");
+			free(safe);
+			code = GL_EXIT_FAIL;
+			continue;
+		}
+		printf("recorded %s -> %s\n", s->name, s->replay->golden);
+	}
+	if (done == 0) {
+		fputs("greenlight: no replay suite selected: nothing to record\n", stderr);
+		return GL_EXIT_INVALID;
+	}
+	return code;
+}
+
+static int ends_with_csv(const char *name)
+{
+	size_t n = strlen(name);
+	return n > 4 && strcmp(name + n - 4, ".csv") == 0;
+}
+
+static int cmp_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* greenlight seed: DIR/schema.sql, then every DIR/NAME.csv into table NAME. */
+static int seed(const struct gl_cli *cli, const struct inputs *in)
+{
+	const char *url = gl_env_lookup(in->env, "database_url");
+	char err[1024] = "";
+	char schema[4096];
+	char **files = NULL;
+	char **tables = NULL;
+	size_t n = 0;
+	struct gl_pg *pg = NULL;
+	unsigned long rows = 0;
+	int code = GL_EXIT_FAIL;
+
+	if (!url || !*url) {
+		fprintf(stderr, "greenlight: environment '%s' has no 'database_url' to seed\n",
+		        in->env->name);
+		return GL_EXIT_INVALID;
+	}
+	snprintf(schema, sizeof(schema), "%s/schema.sql", cli->fixtures);
+	DIR *d = opendir(cli->fixtures);
+	if (!d) {
+		fprintf(stderr, "greenlight: cannot read fixtures '%s': %s\n", cli->fixtures,
+		        strerror(errno));
+		return GL_EXIT_INVALID;
+	}
+	for (struct dirent *e; (e = readdir(d)) != NULL;) {
+		if (e->d_name[0] == '.' || !ends_with_csv(e->d_name))
+			continue;
+		char **f = realloc(files, (n + 1) * sizeof(*files));
+		char **t = f ? realloc(tables, (n + 1) * sizeof(*tables)) : NULL;
+		if (f)
+			files = f;
+		if (t)
+			tables = t;
+		if (!f || !t)
+			goto oom;
+		size_t len = strlen(cli->fixtures) + strlen(e->d_name) + 2;
+		if (!(files[n] = malloc(len)))
+			goto oom;
+		snprintf(files[n], len, "%s/%s", cli->fixtures, e->d_name);
+		if (!(tables[n] = strndup(e->d_name, strlen(e->d_name) - 4))) {
+			free(files[n]);
+			goto oom;
+		}
+		n++;
+	}
+	closedir(d);
+	d = NULL;
+	if (n > 1) {
+		qsort(files, n, sizeof(*files), cmp_names);
+		qsort(tables, n, sizeof(*tables), cmp_names);
+	}
+	if (gl_pg_connect(&pg, url, err, sizeof(err)) < 0 ||
+	    gl_pg_seed(&rows, pg, schema, (const char *const *)tables, (const char *const *)files,
+	               n, err, sizeof(err)) < 0) {
+		char *safe = gl_redact(err);
+		fprintf(stderr, "greenlight: cannot seed '%s': %s\n", in->env->name,
+		        safe ? safe : "out of memory");
+		free(safe);
+		goto out;
+	}
+	printf("seeded '%s': %zu table%s, %lu rows\n", in->env->name, n, n == 1 ? "" : "s", rows);
+	code = GL_EXIT_PASS;
+	goto out;
+oom:
+	fputs("greenlight: out of memory\n", stderr);
+	code = GL_EXIT_HARNESS;
+out:
+	if (d)
+		closedir(d);
+	gl_pg_close(pg);
+	for (size_t i = 0; i < n; i++) {
+		free(files[i]);
+		free(tables[i]);
+	}
+	free(files);
+	free(tables);
 	return code;
 }
 
@@ -192,11 +442,19 @@ int main(int argc, char **argv)
 	}
 
 	gl_diag_init(&diag);
-	if (load_inputs(&in, &cli, cli.cmd != GL_CMD_LIST, &diag) < 0) {
-		gl_diag_print(&diag, stderr);
-		fprintf(stderr, "greenlight: %zu error%s; nothing was sent\n",
-		        gl_diag_errors(&diag), gl_diag_errors(&diag) == 1 ? "" : "s");
-		code = GL_EXIT_INVALID;
+	if (load_inputs(&in, &cli, &diag) < 0) {
+		code = print_invalid(&diag);
+		goto out;
+	}
+
+	if (cli.cmd == GL_CMD_SEED) {
+		gl_env_mark_used(in.env, "database_url");
+		if (gl_env_resolve_used_secrets(in.env, &diag) < 0) {
+			code = print_invalid(&diag);
+			goto out;
+		}
+		register_secrets(in.env);
+		code = seed(&cli, &in);
 		goto out;
 	}
 
@@ -224,16 +482,25 @@ int main(int argc, char **argv)
 		goto out;
 	}
 
+	if (cli.cmd != GL_CMD_LIST && resolve_used_secrets(&in, sel, &diag) < 0) {
+		code = print_invalid(&diag);
+		goto out;
+	}
+
 	switch (cli.cmd) {
 	case GL_CMD_VALIDATE:
-		printf("ok: %zu suite%s, %zu check%s selected, environment '%s'\n", in.n_suites,
-		       in.n_suites == 1 ? "" : "s", n_selected, n_selected == 1 ? "" : "s",
-		       in.env->name);
+		printf("ok: %zu suite%s, %zu check%s selected, environment '%s'\n",
+		       suites_selected(&in, sel), suites_selected(&in, sel) == 1 ? "" : "s",
+		       n_selected, n_selected == 1 ? "" : "s", in.env->name);
 		code = GL_EXIT_PASS;
 		break;
 	case GL_CMD_LIST:
 		list_checks(stdout, &in, sel);
 		code = GL_EXIT_PASS;
+		break;
+	case GL_CMD_RECORD:
+		register_secrets(in.env);
+		code = record(&cli, &in, sel);
 		break;
 	default:
 		register_secrets(in.env);

@@ -150,27 +150,27 @@ void gl_plan_paths_free(char **paths, size_t n)
 	free(paths);
 }
 
-static int has_any_tag(const struct gl_check *c, const struct gl_selection *sel)
+static int has_any_tag(char *const *tags, size_t n_tags, const struct gl_selection *sel)
 {
 	if (sel->n_tags == 0)
 		return 1;
 	for (size_t i = 0; i < sel->n_tags; i++)
-		for (size_t j = 0; j < c->n_tags; j++)
-			if (strcmp(sel->tags[i], c->tags[j]) == 0)
+		for (size_t j = 0; j < n_tags; j++)
+			if (strcmp(sel->tags[i], tags[j]) == 0)
 				return 1;
 	return 0;
 }
 
-static int matches_filter(const struct gl_suite *s, const struct gl_check *c,
+static int matches_filter(const struct gl_suite *s, const char *check_id,
                           const struct gl_selection *sel)
 {
 	if (!sel->filter)
 		return 1;
-	size_t len = strlen(s->name) + strlen(c->id) + 2;
+	size_t len = strlen(s->name) + strlen(check_id) + 2;
 	char *id = malloc(len);
 	if (!id)
 		return -1;
-	snprintf(id, len, "%s/%s", s->name, c->id);
+	snprintf(id, len, "%s/%s", s->name, check_id);
 	int m = fnmatch(sel->filter, id, 0) == 0;
 	free(id);
 	return m;
@@ -189,12 +189,23 @@ int gl_plan_select(enum gl_sel ***out, size_t *n_selected, const struct gl_suite
 		m[i] = calloc(s->n_checks ? s->n_checks : 1, sizeof(**m));
 		if (!m[i])
 			goto oom;
-		for (size_t j = 0; j < s->n_checks; j++) {
-			const struct gl_check *c = &s->checks[j];
-			int f = matches_filter(s, c, sel);
+		if (s->replay) {
+			/* A replay is one selectable unit, "<suite>/replay", with
+			 * the suite's tags. sel[i][0] is its fate. */
+			int f = matches_filter(s, "replay", sel);
 			if (f < 0)
 				goto oom;
-			if (!f || !has_any_tag(c, sel)) {
+			m[i][0] =
+			        f && has_any_tag(s->tags, s->n_tags, sel) ? GL_SEL_RUN : GL_SEL_OUT;
+			*n_selected += m[i][0] == GL_SEL_RUN;
+			continue;
+		}
+		for (size_t j = 0; j < s->n_checks; j++) {
+			const struct gl_check *c = &s->checks[j];
+			int f = matches_filter(s, c->id, sel);
+			if (f < 0)
+				goto oom;
+			if (!f || !has_any_tag(c->tags, c->n_tags, sel)) {
 				m[i][j] = GL_SEL_OUT;
 				continue;
 			}

@@ -29,9 +29,10 @@ struct gl_selection {
 };
 
 /* Decide, for every check of every suite, whether it runs (see enum
- * gl_sel). *out is sel[i][j] as struct gl_plan wants it, owned by the caller:
- * gl_plan_selection_free(out, n_suites). *n_selected counts the checks not
- * GL_SEL_OUT. Returns 0 or -1 on out of memory. */
+ * gl_sel). A replay suite has no checks: sel[i][0] says whether its replay,
+ * "<suite>/replay" to --filter, runs. *out is sel[i][j] as struct gl_plan wants it, owned by the
+ * caller: gl_plan_selection_free(out, n_suites). *n_selected counts the checks not GL_SEL_OUT.
+ * Returns 0 or -1 on out of memory. */
 int gl_plan_select(enum gl_sel ***out, size_t *n_selected, const struct gl_suite *const *suites,
                    size_t n_suites, const struct gl_env *env, const struct gl_selection *sel);
 void gl_plan_selection_free(enum gl_sel **sel, size_t n_suites);

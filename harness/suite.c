@@ -10,6 +10,7 @@
 
 #include "digest.h"
 #include "jsondoc.h"
+#include "replay.h"
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -24,7 +25,13 @@ struct loader {
 	int oom; /* recorded once */
 };
 
-static const char *const top_keys[] = {"suite", "description", "tags", "defaults", "checks"};
+static const char *const top_keys[] = {"suite",    "description", "tags",
+                                       "defaults", "checks",      "replay"};
+static const char *const replay_keys[] = {"cases", "key", "calculate", "outputs", "golden"};
+static const char *const cases_keys[] = {"file", "sql"};
+static const char *const calculate_keys[] = {"http", "sql", "params", "bulk_sql", "file"};
+static const char *const output_keys[] = {"path",  "column", "abs",       "rel",
+                                          "drift", "alpha",  "min_effect"};
 static const char *const defaults_keys[] = {"headers", "timeout_ms", "connect_timeout_ms",
                                             "max_body_bytes"};
 static const char *const check_keys[] = {"id",      "description", "tags",    "mutating",
@@ -1057,6 +1064,308 @@ static void load_check(struct loader *ld, struct gl_check *ch, const cJSON *obj,
 }
 
 /* The file name without directories and without ".json". */
+/* ---- replay suites ---- */
+
+static void free_step(struct gl_step *st);
+static void free_strings(char **v, size_t n);
+
+static void add_string(struct loader *ld, char ***arr, size_t *n, const char *v, const cJSON *at)
+{
+	for (size_t i = 0; i < *n; i++)
+		if (strcmp((*arr)[i], v) == 0)
+			return;
+	char **grown = realloc(*arr, (*n + 1) * sizeof(**arr));
+	if (!grown) {
+		oom(ld, pos(ld, at));
+		return;
+	}
+	*arr = grown;
+	if ((grown[*n] = dup_text(ld, v, at)))
+		(*n)++;
+}
+
+/* A name list: "a" or ["a", "b"], each a field name. */
+static void load_names(struct loader *ld, char ***out, size_t *n, const cJSON *v, const char *what)
+{
+	if (cJSON_IsString(v)) {
+		if (!is_id(v->valuestring))
+			gl_diag_add(ld->diag, pos(ld, v), "invalid %s '%s'", what, v->valuestring);
+		else
+			add_string(ld, out, n, v->valuestring, v);
+		return;
+	}
+	if (!cJSON_IsArray(v) || cJSON_GetArraySize(v) == 0) {
+		gl_diag_add(ld->diag, pos(ld, v),
+		            "'%s' must be a field name or a non-empty array of them", what);
+		return;
+	}
+	for (const cJSON *c = v->child; c; c = c->next) {
+		if (!cJSON_IsString(c) || !is_id(c->valuestring))
+			gl_diag_add(ld->diag, pos(ld, c), "invalid %s: expected a field name",
+			            what);
+		else
+			add_string(ld, out, n, c->valuestring, c);
+	}
+}
+
+/* A money amount such as "0.001": text, parsed exactly. */
+static void load_amount(struct loader *ld, struct gl_dec *out, const cJSON *v, const char *what)
+{
+	size_t len = 0;
+	const char *text = NULL;
+
+	if (cJSON_IsString(v)) {
+		text = v->valuestring;
+		len = strlen(text);
+	} else if (cJSON_IsNumber(v)) {
+		text = gl_jsondoc_literal(&ld->doc, v, &len);
+	}
+	if (!text || gl_dec_parse(out, text, len) != 0 || out->units < 0)
+		gl_diag_add(ld->diag, pos(ld, v),
+		            "'%s' must be a non-negative decimal amount such as \"0.001\"", what);
+}
+
+static void load_ratio(struct loader *ld, double *out, const cJSON *v, const char *what, double lo,
+                       double hi)
+{
+	if (!cJSON_IsNumber(v) || !(v->valuedouble > lo && v->valuedouble < hi)) {
+		gl_diag_add(ld->diag, pos(ld, v), "'%s' must be a number between %g and %g", what,
+		            lo, hi);
+		return;
+	}
+	*out = v->valuedouble;
+}
+
+static void load_output(struct loader *ld, struct gl_replay_output *o, const cJSON *c)
+{
+	const cJSON *v;
+
+	o->pos = key_pos(ld, c);
+	o->name = dup_text(ld, c->string, c);
+	o->tol = gl_tol_spec_default();
+	if (!is_id(c->string))
+		gl_diag_add(ld->diag, key_pos(ld, c), "invalid output name '%s'", c->string);
+	if (!cJSON_IsObject(c)) {
+		gl_diag_add(ld->diag, pos(ld, c),
+		            "output '%s' must be an object (use {} for the defaults)", c->string);
+		return;
+	}
+	gl_jsondoc_check_keys(&ld->doc, c, output_keys, N(output_keys));
+	v = gl_jsondoc_get(&ld->doc, c, "path", cJSON_String, "a JSON path string", NULL);
+	if (v) {
+		o->path_text = dup_text(ld, v->valuestring, v);
+	} else if (o->name) {
+		size_t len = strlen(o->name) + 3;
+		o->path_text = malloc(len);
+		if (o->path_text)
+			snprintf(o->path_text, len, "$.%s", o->name);
+		else
+			oom(ld, o->pos);
+	}
+	if (o->path_text)
+		gl_jsonpath_compile(&o->path, o->path_text,
+		                    v ? gl_jsondoc_inner_pos(&ld->doc, v) : o->pos, ld->diag);
+	v = gl_jsondoc_get(&ld->doc, c, "column", cJSON_String, "a column name", NULL);
+	o->column = dup_text(ld, v ? v->valuestring : c->string, v ? v : c);
+	if ((v = cJSON_GetObjectItemCaseSensitive(c, "abs")))
+		load_amount(ld, &o->tol.abs_tol, v, "abs");
+	if ((v = cJSON_GetObjectItemCaseSensitive(c, "rel")))
+		load_ratio(ld, &o->tol.rel_tol, v, "rel", 0, 0.5);
+	if ((v = cJSON_GetObjectItemCaseSensitive(c, "drift")))
+		load_amount(ld, &o->tol.drift_budget, v, "drift");
+	if ((v = cJSON_GetObjectItemCaseSensitive(c, "alpha")))
+		load_ratio(ld, &o->tol.alpha, v, "alpha", 0, 1);
+	if ((v = cJSON_GetObjectItemCaseSensitive(c, "min_effect")))
+		load_amount(ld, &o->tol.min_effect, v, "min_effect");
+}
+
+/* The case fields a request needs: every {{case.NAME}} in its templates. */
+static void collect_case_names(struct loader *ld, struct gl_replay *r, const struct gl_template *t,
+                               const cJSON *at)
+{
+	if (!t)
+		return;
+	for (size_t i = 0; i < gl_template_n_names(t); i++) {
+		const char *name = gl_template_name(t, i);
+		if (strncmp(name, "case.", 5) == 0 && name[5])
+			add_string(ld, &r->case_fields, &r->n_case_fields, name + 5, at);
+	}
+}
+
+static void load_calculate(struct loader *ld, struct gl_replay *r, const cJSON *calc)
+{
+	const cJSON *http = cJSON_GetObjectItemCaseSensitive(calc, "http");
+	const cJSON *sql = cJSON_GetObjectItemCaseSensitive(calc, "sql");
+	const cJSON *bulk = cJSON_GetObjectItemCaseSensitive(calc, "bulk_sql");
+	const cJSON *file = cJSON_GetObjectItemCaseSensitive(calc, "file");
+	const cJSON *params = cJSON_GetObjectItemCaseSensitive(calc, "params");
+
+	gl_jsondoc_check_keys(&ld->doc, calc, calculate_keys, N(calculate_keys));
+	if ((http != NULL) + (sql != NULL) + (bulk != NULL) + (file != NULL) != 1) {
+		gl_diag_add(
+		        ld->diag, pos(ld, calc),
+		        "'calculate' needs exactly one of 'http', 'sql', 'bulk_sql' and 'file'");
+		return;
+	}
+	if (params && !sql)
+		gl_diag_add(ld->diag, key_pos(ld, params), "'params' goes with 'sql'");
+	if (http) {
+		r->calc = GL_CALC_HTTP;
+		r->request = calloc(1, sizeof(*r->request));
+		if (!r->request) {
+			oom(ld, pos(ld, http));
+			return;
+		}
+		load_request(ld, r->request, http);
+		struct gl_request *q = r->request;
+		collect_case_names(ld, r, q->url, http);
+		for (size_t i = 0; i < q->n_headers; i++)
+			collect_case_names(ld, r, q->headers[i].value, http);
+		for (size_t i = 0; i < q->n_query; i++)
+			collect_case_names(ld, r, q->query[i].value, http);
+		collect_case_names(ld, r, q->body, http);
+		collect_case_names(ld, r, q->auth_user, http);
+		collect_case_names(ld, r, q->auth_password, http);
+		collect_case_names(ld, r, q->auth_token, http);
+	} else if (sql) {
+		r->calc = GL_CALC_SQL;
+		if (!cJSON_IsString(sql) || !sql->valuestring[0]) {
+			gl_diag_add(ld->diag, pos(ld, sql), "'sql' must be a query string");
+			return;
+		}
+		r->sql = dup_text(ld, sql->valuestring, sql);
+		if (params)
+			load_names(ld, &r->params, &r->n_params, params, "params");
+		for (size_t i = 0; i < r->n_params; i++)
+			add_string(ld, &r->case_fields, &r->n_case_fields, r->params[i], params);
+	} else if (bulk) {
+		r->calc = GL_CALC_BULK_SQL;
+		if (!cJSON_IsString(bulk) || !bulk->valuestring[0])
+			gl_diag_add(ld->diag, pos(ld, bulk), "'bulk_sql' must be a query string");
+		else
+			r->bulk_sql = dup_text(ld, bulk->valuestring, bulk);
+	} else {
+		r->calc = GL_CALC_FILE;
+		if (!cJSON_IsString(file) || !file->valuestring[0])
+			gl_diag_add(ld->diag, pos(ld, file), "'file' must be a path");
+		else
+			r->outputs_file = dup_text(ld, file->valuestring, file);
+	}
+}
+
+static void load_cases(struct loader *ld, struct gl_replay *r, const cJSON *cases)
+{
+	const cJSON *file = cJSON_GetObjectItemCaseSensitive(cases, "file");
+	const cJSON *sql = cJSON_GetObjectItemCaseSensitive(cases, "sql");
+
+	gl_jsondoc_check_keys(&ld->doc, cases, cases_keys, N(cases_keys));
+	if ((file != NULL) == (sql != NULL)) {
+		gl_diag_add(ld->diag, pos(ld, cases),
+		            "'cases' needs exactly one of 'file' and 'sql'");
+		return;
+	}
+	const cJSON *v = file ? file : sql;
+	if (!cJSON_IsString(v) || !v->valuestring[0]) {
+		gl_diag_add(ld->diag, pos(ld, v), "'%s' must be a non-empty string", v->string);
+		return;
+	}
+	r->cases_kind = file ? GL_CASES_FILE : GL_CASES_SQL;
+	if (file)
+		r->cases_file = dup_text(ld, v->valuestring, v);
+	else
+		r->cases_sql = dup_text(ld, v->valuestring, v);
+}
+
+static void load_replay(struct loader *ld, const cJSON *obj)
+{
+	struct gl_replay *r = calloc(1, sizeof(*r));
+	const cJSON *v;
+
+	if (!r) {
+		oom(ld, pos(ld, obj));
+		return;
+	}
+	ld->suite->replay = r;
+	r->pos = key_pos(ld, obj);
+	gl_jsondoc_check_keys(&ld->doc, obj, replay_keys, N(replay_keys));
+	v = cJSON_GetObjectItemCaseSensitive(obj, "key");
+	if (v)
+		load_names(ld, &r->keys, &r->n_keys, v, "key");
+	else
+		gl_diag_add(ld->diag, pos(ld, obj), "replay is missing 'key'");
+	/* Keys come first among the case fields: the runner reads them there. */
+	for (size_t i = 0; i < r->n_keys; i++)
+		add_string(ld, &r->case_fields, &r->n_case_fields, r->keys[i], v);
+	v = gl_jsondoc_get(&ld->doc, obj, "calculate", cJSON_Object, "an object", "replay");
+	if (v)
+		load_calculate(ld, r, v);
+	v = gl_jsondoc_get(&ld->doc, obj, "cases", cJSON_Object, "an object", NULL);
+	if (r->calc == GL_CALC_BULK_SQL || r->calc == GL_CALC_FILE) {
+		r->cases_kind = GL_CASES_NONE;
+		if (v)
+			gl_diag_add(ld->diag, key_pos(ld, v),
+			            "'cases' does not go with 'bulk_sql' or 'file': they are the "
+			            "cases");
+	} else if (v) {
+		load_cases(ld, r, v);
+	} else if (cJSON_GetObjectItemCaseSensitive(obj, "calculate")) {
+		gl_diag_add(ld->diag, pos(ld, obj), "replay is missing 'cases'");
+	}
+	v = gl_jsondoc_get(&ld->doc, obj, "outputs", cJSON_Object, "an object", "replay");
+	if (v) {
+		size_t n = (size_t)cJSON_GetArraySize(v);
+		if (n == 0)
+			gl_diag_add(ld->diag, pos(ld, v), "'outputs' must name at least one field");
+		r->outputs = calloc(n ? n : 1, sizeof(*r->outputs));
+		if (!r->outputs) {
+			oom(ld, pos(ld, v));
+			return;
+		}
+		for (const cJSON *c = v->child; c; c = c->next) {
+			for (size_t i = 0; i < r->n_keys; i++)
+				if (strcmp(r->keys[i], c->string) == 0)
+					gl_diag_add(ld->diag, key_pos(ld, c),
+					            "output '%s' is also a key", c->string);
+			load_output(ld, &r->outputs[r->n_outputs++], c);
+		}
+	}
+	v = gl_jsondoc_get(&ld->doc, obj, "golden", cJSON_String, "a path string", "replay");
+	if (v) {
+		size_t len = strlen(v->valuestring);
+		if (len < 5 || strcmp(v->valuestring + len - 4, ".csv") != 0)
+			gl_diag_add(ld->diag, pos(ld, v), "'golden' must name a .csv file");
+		r->golden = dup_text(ld, v->valuestring, v);
+	}
+}
+
+static void free_replay(struct gl_replay *r)
+{
+	if (!r)
+		return;
+	free(r->cases_file);
+	free(r->cases_sql);
+	free_strings(r->keys, r->n_keys);
+	free_strings(r->case_fields, r->n_case_fields);
+	if (r->request) {
+		struct gl_step st = {.request = *r->request};
+		free_step(&st);
+		free(r->request);
+	}
+	free(r->sql);
+	free_strings(r->params, r->n_params);
+	free(r->bulk_sql);
+	free(r->outputs_file);
+	for (size_t i = 0; i < r->n_outputs; i++) {
+		free(r->outputs[i].name);
+		free(r->outputs[i].path_text);
+		gl_jsonpath_free(r->outputs[i].path);
+		free(r->outputs[i].column);
+	}
+	free(r->outputs);
+	free(r->golden);
+	free(r);
+}
+
 static char *default_name(const char *path)
 {
 	const char *base = strrchr(path, '/');
@@ -1096,6 +1405,19 @@ static void load_suite(struct loader *ld, const cJSON *root)
 	v = gl_jsondoc_get(&ld->doc, root, "defaults", cJSON_Object, "an object", NULL);
 	if (v)
 		load_defaults(ld, v);
+	/* A suite is either smoke checks or one replay, never both: a gate reads
+	 * its testcases by kind. */
+	v = cJSON_GetObjectItemCaseSensitive(root, "replay");
+	if (v) {
+		if (cJSON_GetObjectItemCaseSensitive(root, "checks"))
+			gl_diag_add(ld->diag, key_pos(ld, v),
+			            "a suite has 'checks' or 'replay', not both");
+		else if (!cJSON_IsObject(v))
+			gl_diag_add(ld->diag, pos(ld, v), "'replay' must be an object");
+		else
+			load_replay(ld, v);
+		return;
+	}
 	checks = gl_jsondoc_get(&ld->doc, root, "checks", cJSON_Array, "an array of checks",
 	                        "suite");
 	if (!checks)
@@ -1215,6 +1537,7 @@ void gl_suite_free(struct gl_suite *s)
 		free(c->steps);
 	}
 	free(s->checks);
+	free_replay(s->replay);
 	free_strings(s->tags, s->n_tags);
 	free(s->path);
 	free(s->name);
@@ -1310,10 +1633,63 @@ static void check_template(struct scope *sc, const struct gl_template *t)
 		check_name(sc, t, gl_template_name(t, i));
 }
 
+struct replay_scope {
+	gl_name_known_fn known;
+	void *ctx;
+};
+
+/* In a replay's request, {{case.NAME}} names a field of the case. */
+static int replay_knows(void *ctx, const char *name)
+{
+	const struct replay_scope *rs = ctx;
+	return (strncmp(name, "case.", 5) == 0 && name[5]) || rs->known(rs->ctx, name);
+}
+
+static void check_request(struct scope *sc, const struct gl_request *r);
+
+static size_t check_replay_names(const struct gl_replay *r, gl_name_known_fn known, void *ctx,
+                                 struct gl_diag *diag)
+{
+	struct replay_scope rs = {known, ctx};
+	struct gl_step step = {.name = "calculate"};
+	struct gl_check check = {.steps = &step, .n_steps = 1};
+	struct scope sc = {.check = &check, .known = replay_knows, .ctx = &rs, .diag = diag};
+
+	if (r->request) {
+		step.request = *r->request;
+		check_request(&sc, r->request);
+	}
+	bool sql = r->cases_kind == GL_CASES_SQL || r->calc == GL_CALC_SQL ||
+	           r->calc == GL_CALC_BULK_SQL;
+	if (sql && !known(ctx, "database_url")) {
+		gl_diag_add(diag, r->pos,
+		            "this replay reads a database, but the environment has no "
+		            "'database_url' variable");
+		sc.errors++;
+	}
+	return sc.errors;
+}
+
+static void check_request(struct scope *sc, const struct gl_request *r)
+{
+	check_template(sc, r->url);
+	for (size_t k = 0; k < r->n_headers; k++)
+		check_template(sc, r->headers[k].value);
+	for (size_t k = 0; k < r->n_query; k++)
+		check_template(sc, r->query[k].value);
+	check_template(sc, r->body);
+	check_template(sc, r->auth_user);
+	check_template(sc, r->auth_password);
+	check_template(sc, r->auth_token);
+}
+
 size_t gl_suite_check_names(const struct gl_suite *s, gl_name_known_fn known, void *ctx,
                             struct gl_diag *diag)
 {
 	struct scope sc = {.known = known, .ctx = ctx, .diag = diag};
+
+	if (s->replay)
+		return check_replay_names(s->replay, known, ctx, diag);
 
 	for (size_t c = 0; c < s->n_checks; c++) {
 		sc.check = &s->checks[c];
@@ -1321,15 +1697,7 @@ size_t gl_suite_check_names(const struct gl_suite *s, gl_name_known_fn known, vo
 			const struct gl_step *st = &sc.check->steps[i];
 			const struct gl_request *r = &st->request;
 			sc.step = i;
-			check_template(&sc, r->url);
-			for (size_t k = 0; k < r->n_headers; k++)
-				check_template(&sc, r->headers[k].value);
-			for (size_t k = 0; k < r->n_query; k++)
-				check_template(&sc, r->query[k].value);
-			check_template(&sc, r->body);
-			check_template(&sc, r->auth_user);
-			check_template(&sc, r->auth_password);
-			check_template(&sc, r->auth_token);
+			check_request(&sc, r);
 			for (size_t k = 0; k < st->n_asserts; k++)
 				check_template(&sc, st->asserts[k].operand);
 		}

@@ -19,6 +19,10 @@ int main(void)
 	srunner_add_suite(sr, costd_suite());
 	srunner_add_suite(sr, decimal_suite());
 	srunner_add_suite(sr, tolerance_suite());
+	srunner_add_suite(sr, golden_suite());
+	srunner_add_suite(sr, pg_suite());
+	srunner_add_suite(sr, source_suite());
+	srunner_add_suite(sr, replay_suite());
 	srunner_run_all(sr, CK_ENV);
 	int failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

@@ -16,5 +16,9 @@ Suite *report_suite(void);
 Suite *costd_suite(void);
 Suite *decimal_suite(void);
 Suite *tolerance_suite(void);
+Suite *golden_suite(void);
+Suite *pg_suite(void);
+Suite *source_suite(void);
+Suite *replay_suite(void);
 
 #endif

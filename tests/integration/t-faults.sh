@@ -6,7 +6,7 @@
 
 run_fault() { # FAULT: start costd with it and run the shipped suites
 	start_costd "$1" --fault "$1"
-	gl "$1" run --env local --var "base_url=$URL" --junit "$TMP/$1.xml" suites/
+	gl "$1" run --env local --var "base_url=$URL" --junit "$TMP/$1.xml" --tag post-deploy suites/
 }
 
 run_fault health-503
@@ -57,7 +57,7 @@ run_fault round-half-up
 expect_code round-half-up 0
 
 # A target that is not there at all: every check errors, nothing passes.
-gl refused run --env local --var "base_url=http://127.0.0.1:1" --junit "$TMP/refused.xml" suites/
+gl refused run --env local --var "base_url=http://127.0.0.1:1" --junit "$TMP/refused.xml" --tag post-deploy suites/
 expect_code refused 1
 expect_junit_valid "$TMP/refused.xml"
 expect_case "refused: health is an error naming the reason" "$TMP/refused.xml" smoke health error \

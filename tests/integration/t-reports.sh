@@ -4,7 +4,7 @@
 . "$(dirname "$0")/lib.sh"
 
 start_costd r
-args=(--env local --var "base_url=$URL")
+args=(--env local --var "base_url=$URL" --tag post-deploy)
 
 # A JUnit path that cannot be written: greenlight's own failure, exit 4,
 # with the path and the reason; the console report is still printed.
@@ -26,7 +26,7 @@ if [ "$leftovers" -eq 0 ]; then ok "no temporary file left beside the report"; e
 tty_run() { # OUTFILE [env...]: run greenlight under a pseudo-terminal
 	local out=$1
 	shift
-	(cd "$SRCDIR" && env "$@" script -qec "'$GREENLIGHT' run --env local --var base_url=$URL suites/" /dev/null) >"$out" 2>&1 || true
+	(cd "$SRCDIR" && env "$@" script -qec "'$GREENLIGHT' run --env local --var base_url=$URL --tag post-deploy suites/" /dev/null) >"$out" 2>&1 || true
 }
 tty_run "$TMP/tty.out" TERM=xterm
 tty_run "$TMP/nocolor.out" TERM=xterm NO_COLOR=1

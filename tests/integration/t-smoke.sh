@@ -4,7 +4,7 @@
 . "$(dirname "$0")/lib.sh"
 
 start_costd good
-gl run run --env local --var "base_url=$URL" --junit "$TMP/run.xml" suites/
+gl run run --env local --var "base_url=$URL" --junit "$TMP/run.xml" --tag post-deploy suites/
 expect_code run 0
 expect_grep "console ends with the verdict" "$TMP/run.out" '^verdict: PASS$'
 expect_junit_valid "$TMP/run.xml"
@@ -24,7 +24,7 @@ for step in login whoami quote logout token-revoked; do
 done
 
 # The same run twice gives the same testcase ids in the same order.
-gl again run --env local --var "base_url=$URL" --jobs 1 --junit "$TMP/again.xml" suites/
+gl again run --env local --var "base_url=$URL" --jobs 1 --junit "$TMP/again.xml" --tag post-deploy suites/
 expect_code again 0
 ids() { grep -o '<testcase classname="[^"]*" name="[^"]*"' "$1"; }
 if diff <(ids "$TMP/run.xml") <(ids "$TMP/again.xml") >"$TMP/ids.diff"; then
@@ -39,16 +39,30 @@ expect_code list 0
 expect_fixed "list shows the flow with its steps" "$TMP/list.out" 'smoke/quote-flow  (flow: 5 steps)'
 expect_grep "list shows tags" "$TMP/list.out" '^smoke/health  #post-deploy$'
 
-gl validate validate --env local suites/
+expect_fixed "list shows a replay suite" "$TMP/list.out" \
+	'quotes-http/replay  (replay: http, 3 outputs, golden golden/quotes-http.csv)'
+
+# Secrets are resolved for what is selected: the post-deploy smoke suite
+# does not need the database, so an unset GREENLIGHT_DATABASE_URL is fine...
+(unset GREENLIGHT_DATABASE_URL; cd "$SRCDIR" && "$GREENLIGHT" validate --env local --tag post-deploy suites/) \
+	>"$TMP/validate.out" 2>"$TMP/validate.err"
+echo $? >"$TMP/validate.code"
 expect_code validate 0
-expect_fixed "validate counts the checks" "$TMP/validate.out" "5 checks selected"
+expect_fixed "validate counts the checks" "$TMP/validate.out" "1 suite, 5 checks selected"
+# ...but the replays do, and validating everything says so.
+(unset GREENLIGHT_DATABASE_URL; cd "$SRCDIR" && "$GREENLIGHT" validate --env local suites/) \
+	>"$TMP/validate-all.out" 2>"$TMP/validate-all.err"
+echo $? >"$TMP/validate-all.code"
+expect_code validate-all 2
+expect_fixed "a missing secret that is needed is named" "$TMP/validate-all.err" \
+	"'GREENLIGHT_DATABASE_URL'"
 
 gl tag run --env local --var "base_url=$URL" --tag auth --junit "$TMP/tag.xml" suites/
 expect_code tag 0
 expect_case "--tag auth leaves out health" "$TMP/tag.xml" smoke health missing
 expect_case "--tag auth keeps the login check" "$TMP/tag.xml" smoke login-rejects-wrong-password pass
 
-gl filter run --env local --var "base_url=$URL" --filter 'smoke/ver*' --junit "$TMP/filter.xml" suites/
+gl filter run --env local --var "base_url=$URL" --filter 'smoke/ver*' --junit "$TMP/filter.xml" suites/smoke.json
 expect_code filter 0
 expect_grep "--filter keeps exactly one testcase" "$TMP/filter.xml" '<testsuites[^>]* tests="1"'
 
