@@ -200,8 +200,10 @@ struct producer {
 	const struct gl_replay *rp;
 	const struct gl_env *env;
 	unsigned shard_k, shard_n; /* filtered here (files); 0/0 when none or pushed into SQL */
-	struct gl_pg *pg;
-	struct gl_source *src; /* the cases, or (BULK_SQL, FILE) the outputs */
+	struct gl_pg *pg;          /* the cases' (or bulk outputs') connection */
+	struct gl_pg *calc_pg;     /* SQL per case: its own connection, since the cases may be
+	                              streaming on pg at the same time */
+	struct gl_source *src;     /* the cases, or (BULK_SQL, FILE) the outputs */
 	int src_is_sql;
 	struct gl_pg_stmt *stmt;
 	struct gl_http_replay *http;
@@ -230,6 +232,8 @@ static void producer_close(struct producer *p)
 	if (p->sql_vals)
 		gl_pg_values_free(p->sql_vals, p->rp->n_outputs);
 	gl_pg_stmt_free(p->stmt);
+	if (p->calc_pg)
+		gl_pg_close(p->calc_pg);
 	if (p->src)
 		gl_source_close(p->src);
 	if (p->pg)
@@ -273,7 +277,7 @@ static int open_file(struct gl_source **out, const char *path, const char **fiel
 	return rc;
 }
 
-static int connect_db(struct producer *p, char *err, size_t errlen)
+static int connect_db(struct producer *p, struct gl_pg **conn, char *err, size_t errlen)
 {
 	const char *url = p->env ? gl_env_lookup((void *)p->env, "database_url") : NULL;
 	if (!url) {
@@ -282,7 +286,7 @@ static int connect_db(struct producer *p, char *err, size_t errlen)
 		return -1;
 	}
 	char why[400];
-	if (gl_pg_connect(&p->pg, url, why, sizeof why) < 0) {
+	if (gl_pg_connect(conn, url, why, sizeof why) < 0) {
 		errf(err, errlen, "database unreachable: %s", why);
 		return -1;
 	}
@@ -326,7 +330,7 @@ static int open_cases(struct producer *p, unsigned shard_k, unsigned shard_n, ch
 		errf(err, errlen, "the calculation needs cases (a file or a query)");
 		return -1;
 	}
-	if (connect_db(p, err, errlen) < 0)
+	if (connect_db(p, &p->pg, err, errlen) < 0)
 		return -1;
 	p->src_is_sql = 1;
 	char why[400];
@@ -362,7 +366,7 @@ static int producer_open(struct producer *p, const struct gl_replay *rp, const s
 	case GL_CALC_BULK_SQL: {
 		if (outputs_fields(p) < 0)
 			goto oom;
-		if (connect_db(p, err, errlen) < 0)
+		if (connect_db(p, &p->pg, err, errlen) < 0)
 			return -1;
 		p->src_is_sql = 1;
 		char why[400];
@@ -377,7 +381,7 @@ static int producer_open(struct producer *p, const struct gl_replay *rp, const s
 	case GL_CALC_SQL: {
 		if (open_cases(p, shard_k, shard_n, err, errlen) < 0)
 			return -1;
-		if (!p->pg && connect_db(p, err, errlen) < 0)
+		if (connect_db(p, &p->calc_pg, err, errlen) < 0)
 			return -1;
 		p->param_idx = calloc(rp->n_params ? rp->n_params : 1, sizeof *p->param_idx);
 		p->params = calloc(rp->n_params ? rp->n_params : 1, sizeof *p->params);
@@ -399,8 +403,8 @@ static int producer_open(struct producer *p, const struct gl_replay *rp, const s
 			p->columns[i] =
 			        rp->outputs[i].column ? rp->outputs[i].column : rp->outputs[i].name;
 		char why[400];
-		if (gl_pg_prepare(&p->stmt, p->pg, rp->sql, rp->n_params, p->columns, rp->n_outputs,
-		                  why, sizeof why) < 0) {
+		if (gl_pg_prepare(&p->stmt, p->calc_pg, rp->sql, rp->n_params, p->columns,
+		                  rp->n_outputs, why, sizeof why) < 0) {
 			errf(err, errlen, "calculation query failed: %s", why);
 			return -1;
 		}

@@ -15,8 +15,13 @@ _pids=()
 _n=0
 _failed=0
 
+_cleanups=() # commands run at exit, last registered first
+
 _cleanup() {
-	local pid
+	local pid i
+	for ((i = ${#_cleanups[@]} - 1; i >= 0; i--)); do
+		eval "${_cleanups[i]}" || true
+	done
 	for pid in "${_pids[@]}"; do
 		kill "$pid" 2>/dev/null || true
 		wait "$pid" 2>/dev/null || true
