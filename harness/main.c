@@ -105,7 +105,7 @@ static int resolve_used_secrets(struct inputs *in, enum gl_sel **sel, struct gl_
 		if (!suite_selected(s, sel[i]))
 			continue;
 		gl_suite_check_names(s, knows_and_marks, in->env, &scratch);
-		if (s->replay)
+		if (s->replay && gl_replay_uses_database(s->replay))
 			gl_env_mark_used(in->env, "database_url");
 	}
 	gl_diag_release(&scratch);

@@ -1360,3 +1360,9 @@ out:
 	free(key.p);
 	return rc;
 }
+
+bool gl_replay_uses_database(const struct gl_replay *r)
+{
+	return r->cases_kind == GL_CASES_SQL || r->calc == GL_CALC_SQL ||
+	       r->calc == GL_CALC_BULK_SQL;
+}

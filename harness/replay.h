@@ -70,6 +70,9 @@ struct gl_replay {
 	struct gl_pos pos;
 };
 
+/* Whether the replay reads the environment's database (database_url). */
+bool gl_replay_uses_database(const struct gl_replay *r);
+
 /* Cases and outputs must come in increasing key order (byte order of the key
  * parts joined with 0x1f, i.e. ORDER BY ... COLLATE "C" in SQL): the merge
  * with the golden is a single streaming pass. A source out of order is an

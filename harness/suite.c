@@ -1659,9 +1659,7 @@ static size_t check_replay_names(const struct gl_replay *r, gl_name_known_fn kno
 		step.request = *r->request;
 		check_request(&sc, r->request);
 	}
-	bool sql = r->cases_kind == GL_CASES_SQL || r->calc == GL_CALC_SQL ||
-	           r->calc == GL_CALC_BULK_SQL;
-	if (sql && !known(ctx, "database_url")) {
+	if (gl_replay_uses_database(r) && !known(ctx, "database_url")) {
 		gl_diag_add(diag, r->pos,
 		            "this replay reads a database, but the environment has no "
 		            "'database_url' variable");

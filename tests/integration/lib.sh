@@ -11,6 +11,9 @@ TMP=$(mktemp -d "${TMPDIR:-/tmp}/gl-it.XXXXXX")
 DATA="$SRCDIR/tests/integration/data"
 XSD="$SRCDIR/tests/data/junit-10.xsd"
 export GREENLIGHT_QA_PASSWORD="it-pass-$$-$RANDOM"
+# Hermetic: a database URL from the caller's shell must not make a test pass
+# that would fail in CI. Tests that need one start their own PostgreSQL.
+unset GREENLIGHT_DATABASE_URL
 _pids=()
 _n=0
 _failed=0
