@@ -201,6 +201,10 @@ static void record_abs(struct gl_tol_field *f, gl_dec_int m)
 	size_t i;
 
 	if (!f->coarse) {
+		if (m == 0 && f->n_distinct > 0 && f->distinct[0] == 0) {
+			f->distinct_count[0]++; /* the usual case: sorted, 0 comes first */
+			return;
+		}
 		i = lower_bound(f->distinct, f->n_distinct, m);
 		if (i < f->n_distinct && f->distinct[i] == m) {
 			f->distinct_count[i]++;
@@ -309,6 +313,61 @@ static struct gl_dec saturate(bool positive)
 	return v;
 }
 
+/* The mean and M2 of every case so far: the Welford state merged with the
+ * pending run of zero differences (Chan et al.'s pairwise update with a batch
+ * of mean 0 and no spread). Exact cases are the overwhelming majority of a
+ * replay; batching them keeps a division per case off the hot path. */
+static void moments(const struct gl_tol_field *f, double *mean, double *m2)
+{
+	double na = (double)f->wn;
+	double k = (double)f->zeros_pending;
+
+	*mean = f->mean;
+	*m2 = f->m2;
+	if (f->zeros_pending == 0 || f->wn == 0)
+		return;
+	double n = na + k;
+	double delta = -f->mean;
+	*mean = f->mean + delta * k / n;
+	*m2 = f->m2 + delta * delta * na * k / n;
+}
+
+static void fold_zeros(struct gl_tol_field *f)
+{
+	if (f->zeros_pending == 0)
+		return;
+	moments(f, &f->mean, &f->m2);
+	f->wn += f->zeros_pending;
+	f->zeros_pending = 0;
+}
+
+/* An exact case: what gl_tol_field_add() does for d = 0, without the work
+ * that cannot change anything (a zero never evicts a kept worst case, never
+ * moves the sum). */
+static void add_exact(struct gl_tol_field *f, const char *key, struct gl_dec value)
+{
+	static const struct gl_dec zero = {0};
+	uint64_t seq = f->n++;
+
+	f->n_verdict[GL_V_EXACT]++;
+	if (seq == 0) {
+		f->dmin = f->dmax = zero;
+	} else {
+		if (f->dmin.units > 0)
+			f->dmin = zero;
+		if (f->dmax.units < 0)
+			f->dmax = zero;
+	}
+	if (f->wn == 0 && f->zeros_pending == 0)
+		f->wn = 1; /* the first case: Welford's mean of one zero is 0 */
+	else
+		f->zeros_pending++;
+	f->bins[4]++;
+	record_abs(f, 0);
+	if (f->n_worst < GL_TOL_WORST_K)
+		keep_worst(f, key, value, value, zero, GL_V_EXACT, seq);
+}
+
 int gl_tol_field_add(struct gl_tol_field *f, const char *key, struct gl_dec expected,
                      struct gl_dec actual, enum gl_verdict *out)
 {
@@ -321,6 +380,12 @@ int gl_tol_field_add(struct gl_tol_field *f, const char *key, struct gl_dec expe
 	assert(f && f->distinct);
 	if (!key)
 		key = "";
+	if (actual.units == expected.units) {
+		add_exact(f, key, expected);
+		if (out)
+			*out = GL_V_EXACT;
+		return 0;
+	}
 	if (gl_dec_sub(&d, actual, expected) < 0) {
 		d = saturate(gl_dec_cmp(actual, expected) > 0);
 		sat = true;
@@ -342,9 +407,11 @@ int gl_tol_field_add(struct gl_tol_field *f, const char *key, struct gl_dec expe
 	if (seq == 0 || gl_dec_cmp(d, f->dmax) > 0)
 		f->dmax = d;
 	/* Welford: stable in one pass, no stored cases. */
+	fold_zeros(f);
 	x = gl_dec_to_double(d);
+	f->wn++;
 	delta = x - f->mean;
-	f->mean += delta / (double)f->n;
+	f->mean += delta / (double)f->wn;
 	f->m2 += delta * (x - f->mean);
 	f->bins[bin_of(d, f->spec.abs_tol)]++;
 	record_abs(f, gl_dec_abs(d).units);
@@ -424,10 +491,12 @@ static int t_test(double *p, int *valid, const struct gl_tol_field *f)
 	 * sign test rather than let an infinity or NaN through. */
 	if (f->n < 2 || f->saturated || gl_dec_cmp(f->dmin, f->dmax) == 0)
 		return 0;
-	sd = sqrt(f->m2 / (double)(f->n - 1));
+	double mean, m2;
+	moments(f, &mean, &m2);
+	sd = sqrt(m2 / (double)(f->n - 1));
 	if (!(sd > 0) || !isfinite(sd))
 		return 0;
-	t = f->mean / (sd / sqrt((double)f->n));
+	t = mean / (sd / sqrt((double)f->n));
 	tail = gsl_cdf_tdist_Q(fabs(t), (double)(f->n - 1));
 	if (!isfinite(tail))
 		return GL_TOL_EGSL;
@@ -486,8 +555,9 @@ int gl_tol_field_finish(struct gl_tol_summary *out, const struct gl_tol_field *f
 		struct gl_dec lo = gl_dec_abs(f->dmin);
 		struct gl_dec hi = gl_dec_abs(f->dmax);
 		s.max_abs = gl_dec_cmp(lo, hi) > 0 ? lo : hi;
-		s.mean = f->mean;
-		s.stddev = f->n > 1 ? sqrt(f->m2 / (double)(f->n - 1)) : 0;
+		double m2;
+		moments(f, &s.mean, &m2);
+		s.stddev = f->n > 1 ? sqrt(m2 / (double)(f->n - 1)) : 0;
 		s.p50 = percentile(f, 50, s.max_abs);
 		s.p95 = percentile(f, 95, s.max_abs);
 		s.p99 = percentile(f, 99, s.max_abs);

@@ -97,7 +97,9 @@ struct gl_tol_field {
 	uint64_t n, n_verdict[3], n_pos, n_neg;
 	int saturated; /* a difference or the sum overflowed */
 	struct gl_dec sum, dmin, dmax;
-	double mean, m2; /* Welford, over gl_dec_to_double(diff) */
+	double mean, m2;        /* Welford, over gl_dec_to_double(diff), of the first wn cases */
+	uint64_t wn;            /* cases folded into mean and m2 */
+	uint64_t zeros_pending; /* exact cases since, folded in at once (see moments()) */
 	uint64_t bins[GL_TOL_NBINS];
 	gl_dec_int *distinct;     /* sorted |diff| units, GL_TOL_EXACT_DISTINCT */
 	uint64_t *distinct_count; /* parallel to distinct */

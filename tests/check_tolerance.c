@@ -3,6 +3,7 @@
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "check_suites.h"
@@ -146,6 +147,42 @@ END_TEST
  * sum 0.0025, mean 0.0005, squared deviations 0.25, 6.25, 0.25, 6.25, 0 (e-6)
  * sum 13e-6 over n - 1 = 4: variance 3.25e-6. Sorted |d|: 0, 0.0005, 0.001,
  * 0.002, 0.003; nearest rank p50 = 3rd, p95 = p99 = 5th. */
+/* Exact cases are folded into the moments in batches: the mean and standard
+ * deviation must equal a plain two-pass computation over the same data,
+ * whether the zeros come first, last or in runs between other values. */
+START_TEST(test_moments_with_zero_runs)
+{
+	static const char *const patterns[] = {"0000xx0x000x", "x000000000x0", "xxxx0000", "0000",
+	                                       "0x0x0x0x0x0x0x"};
+	for (size_t p = 0; p < sizeof(patterns) / sizeof(patterns[0]); p++) {
+		struct gl_tol_field f;
+		struct gl_tol_summary s;
+		double xs[64];
+		size_t n = 0;
+		const char *values[] = {"0.001", "-0.0007", "0.0125", "-0.003"};
+		size_t next = 0;
+
+		ck_assert_int_eq(gl_tol_field_init(&f, "m", gl_tol_spec_default()), 0);
+		for (const char *c = patterns[p]; *c; c++) {
+			const char *v = *c == '0' ? "0" : values[next++ % 4];
+			feed(&f, "k", dec(v));
+			xs[n++] = strtod(v, NULL);
+		}
+		finish(&s, &f);
+		double mean = 0, ss = 0;
+		for (size_t i = 0; i < n; i++)
+			mean += xs[i];
+		mean /= (double)n;
+		for (size_t i = 0; i < n; i++)
+			ss += (xs[i] - mean) * (xs[i] - mean);
+		ck_assert_uint_eq(s.n, n);
+		ck_assert_double_eq_tol(s.mean, mean, 1e-15);
+		ck_assert_double_eq_tol(s.stddev, n > 1 ? sqrt(ss / (double)(n - 1)) : 0, 1e-15);
+		gl_tol_field_release(&f);
+	}
+}
+END_TEST
+
 START_TEST(test_stats_known)
 {
 	struct gl_tol_field f;
@@ -557,6 +594,7 @@ Suite *tolerance_suite(void)
 
 	tc = tcase_create("stats");
 	tcase_add_test(tc, test_stats_known);
+	tcase_add_test(tc, test_moments_with_zero_runs);
 	tcase_add_test(tc, test_bins_edges);
 	tcase_add_test(tc, test_worst_k);
 	tcase_add_test(tc, test_worst_ties_and_keys);
