@@ -110,6 +110,14 @@ struct gl_replay_opts {
 int gl_replay_run(struct gl_suite_result *out, const struct gl_suite *s,
                   const struct gl_replay_opts *opts);
 
+/* The testcases gl_replay_run() would give, every one with `outcome` and
+ * `reason`: a replay not run because the environment was not ready
+ * (GL_OUT_SKIP) or the run was interrupted first (GL_OUT_ERROR). Nothing
+ * declared and selected is missing from a report. Returns 0 or -1 (out of
+ * memory). */
+int gl_replay_not_run(struct gl_suite_result *out, const struct gl_suite *s, bool per_case,
+                      enum gl_outcome outcome, const char *reason);
+
 /* greenlight record: compute every case (sharding ignored) and write the
  * golden with its sidecar (golden.h), refusing to overwrite unless update.
  * Returns 0, or -1 with err set. */
