@@ -37,11 +37,58 @@
 
 #define INTERRUPTED "interrupted before completion"
 
+/* Readiness polling: the first wait, doubling up to the cap. */
+#define READY_BACKOFF_MS     200
+#define READY_BACKOFF_CAP_MS 5000
+/* The shortest timeout a readiness probe is given, even at the end of the wait. */
+#define READY_MIN_TIMEOUT_MS 100
+/* Characters of a reported version quoted in a message. */
+#define VERSION_QUOTE_CAP 200
+
+/* 0, -1 for gl_http_request_stop(), or the signal that asked for the stop. */
 static volatile sig_atomic_t stop_requested;
 
 void gl_http_request_stop(void)
 {
-	stop_requested = 1;
+	stop_requested = -1;
+}
+
+void gl_http_request_stop_signal(int sig)
+{
+	stop_requested = sig > 0 ? sig : -1;
+}
+
+static double mono_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* What may cut a run short: a stop request, or the run's deadline. */
+struct runctl {
+	double deadline; /* monotonic seconds; 0: none */
+	int deadline_hit;
+};
+
+static int should_stop(struct runctl *ctl)
+{
+	if (stop_requested)
+		return 1;
+	if (ctl->deadline > 0 && mono_now() >= ctl->deadline)
+		ctl->deadline_hit = 1;
+	return ctl->deadline_hit;
+}
+
+/* Milliseconds until the run's deadline, capped at cap. */
+static long ms_left(const struct runctl *ctl, long cap)
+{
+	if (ctl->deadline <= 0)
+		return cap;
+	double left = (ctl->deadline - mono_now()) * 1000.0;
+	if (left < 0)
+		return 0;
+	return left < (double)cap ? (long)left + 1 : cap;
 }
 
 /* One capture of an earlier step, as a template variable. */
@@ -76,7 +123,13 @@ struct task {
 	struct xfer x;
 	struct var *vars; /* captures, in order taken; later ones shadow earlier */
 	size_t n_vars;
-	int running; /* added to the multi */
+	long timeout_cap_ms;     /* > 0: no transfer of this task gets a longer timeout */
+	double flow_end;         /* > 0: the check's deadline_ms, as a monotonic time */
+	int flow_capped;         /* the current transfer's timeout was cut to flow_end */
+	int flow_expired;        /* the check's deadline passed */
+	const char *first_error; /* the current step's first transient error, when retried */
+	double resume_at;        /* > 0: waiting to retry the current step until then */
+	int running;             /* added to the multi */
 	int done;
 };
 
@@ -499,8 +552,19 @@ static int prepare(struct task *t, const char **missing)
 	curl_easy_setopt(e, CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
 #endif
 	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, t->errbuf);
-	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS,
-	                 req->timeout_ms > 0 ? req->timeout_ms : GL_DEFAULT_TIMEOUT_MS);
+	long timeout = req->timeout_ms > 0 ? req->timeout_ms : GL_DEFAULT_TIMEOUT_MS;
+	if (t->timeout_cap_ms > 0 && t->timeout_cap_ms < timeout)
+		timeout = t->timeout_cap_ms;
+	t->flow_capped = 0;
+	if (t->flow_end > 0) {
+		double left = (t->flow_end - mono_now()) * 1000.0;
+		if (left < (double)timeout) {
+			/* curl takes 0 as "no timeout": at least 1 ms */
+			timeout = left < 1 ? 1 : (long)left;
+			t->flow_capped = 1;
+		}
+	}
+	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, timeout);
 	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS,
 	                 req->connect_timeout_ms > 0 ? req->connect_timeout_ms
 	                                             : GL_DEFAULT_CONNECT_TIMEOUT_MS);
@@ -602,15 +666,19 @@ static int finish_step(struct task *t, CURLcode code)
 	r->status = status;
 	r->total_seconds = (double)us / 1e6;
 	c->status = status;
-	c->seconds = r->total_seconds;
-	*t->suite_seconds += c->seconds;
+	c->seconds += r->total_seconds;
+	*t->suite_seconds += r->total_seconds;
 	if (t->x.oom)
 		return -1;
 
 	if (code != CURLE_OK || t->x.too_big || t->x.too_many_headers) {
 		char *msg;
 		c->outcome = GL_OUT_ERROR;
-		if (t->x.too_big)
+		if (code == CURLE_OPERATION_TIMEDOUT && t->flow_capped) {
+			t->flow_expired = 1;
+			msg = xprintf("flow deadline of %ld ms exceeded: %s %s",
+			              t->check->deadline_ms, c->method, c->url);
+		} else if (t->x.too_big)
 			msg = xprintf("response body exceeds %zu bytes: %s %s", t->x.max_body,
 			              c->method, c->url);
 		else if (t->x.too_many_headers)
@@ -662,7 +730,9 @@ static int skip_rest(struct task *t)
 {
 	const char *failed = t->check->steps[t->step].name;
 	for (size_t i = t->step + 1; i < t->check->n_steps; i++) {
-		char *msg = xprintf("skipped: step '%s' failed", failed);
+		char *msg = t->flow_expired ? xprintf("skipped: flow deadline of %ld ms exceeded",
+		                                      t->check->deadline_ms)
+		                            : xprintf("skipped: step '%s' failed", failed);
 		if (!msg)
 			return -1;
 		t->cases[i].outcome = GL_OUT_SKIP;
@@ -691,6 +761,27 @@ static void task_end(struct task *t)
 	t->n_vars = 0;
 	t->done = 1;
 	t->running = 0;
+	t->resume_at = 0;
+}
+
+/* The check's deadline passed before the current step could be (re)sent. */
+static int flow_deadline_error(struct task *t)
+{
+	struct gl_case *c = &t->cases[t->step];
+	char *msg;
+
+	t->flow_expired = 1;
+	c->outcome = GL_OUT_ERROR;
+	if (c->method && c->url && t->first_error)
+		msg = xprintf("flow deadline of %ld ms exceeded: %s %s (retrying after %s)",
+		              t->check->deadline_ms, c->method, c->url, t->first_error);
+	else
+		msg = xprintf("flow deadline of %ld ms exceeded before step '%s' started",
+		              t->check->deadline_ms, t->check->steps[t->step].name);
+	if (!msg)
+		return -1;
+	set_message(c, msg);
+	return skip_rest(t);
 }
 
 /* Start the current step, or, when it cannot be sent, record why and move
@@ -700,6 +791,11 @@ static int advance(struct task *t, CURLM *multi)
 	while (t->step < t->check->n_steps) {
 		struct gl_case *c = &t->cases[t->step];
 		const char *missing = NULL;
+		if (t->flow_end > 0 && mono_now() >= t->flow_end) {
+			if (flow_deadline_error(t) < 0)
+				return -1;
+			break;
+		}
 		int rc = prepare(t, &missing);
 		if (rc == -2)
 			return -1;
@@ -730,10 +826,86 @@ static int task_start(struct task *t, CURLM *multi)
 {
 	if (*t->suite_started == 0)
 		*t->suite_started = time(NULL);
+	if (t->check->deadline_ms > 0)
+		t->flow_end = mono_now() + (double)t->check->deadline_ms / 1000.0;
 	t->easy = curl_easy_init();
 	if (!t->easy)
 		return -1;
 	return advance(t, multi);
+}
+
+/* Errors of reaching the target that a second attempt may not meet. An HTTP
+ * status, an assertion, TLS, a malformed URL or an oversized body are never
+ * transient: retrying them could turn a red into a green. */
+static int is_transient(CURLcode code)
+{
+	switch (code) {
+	case CURLE_COULDNT_CONNECT:
+	case CURLE_OPERATION_TIMEDOUT:
+	case CURLE_COULDNT_RESOLVE_HOST:
+	case CURLE_COULDNT_RESOLVE_PROXY:
+	case CURLE_RECV_ERROR:
+	case CURLE_SEND_ERROR:
+	case CURLE_PARTIAL_FILE:
+	case CURLE_GOT_NOTHING:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+static int is_idempotent(const char *method)
+{
+	return !method || strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0 ||
+	       strcmp(method, "OPTIONS") == 0;
+}
+
+/* Milliseconds to wait before the current step's next attempt, or -1 when it
+ * is not to be retried. */
+static long retry_delay(const struct task *t, CURLcode code)
+{
+	const struct gl_check *k = t->check;
+	const struct gl_case *c = &t->cases[t->step];
+
+	if (!is_transient(code) || t->x.too_big || t->x.too_many_headers || t->x.oom ||
+	    c->retries >= k->retry_max)
+		return -1;
+	/* the check's own deadline, not a transient fault */
+	if (code == CURLE_OPERATION_TIMEDOUT && t->flow_capped)
+		return -1;
+	/* a mutating check's POST may have reached the target before the
+	 * connection broke: sending it twice is not ours to decide */
+	if (k->mutating && !is_idempotent(k->steps[t->step].request.method))
+		return -1;
+	long delay = k->retry_backoff_ms;
+	for (unsigned i = 0; i < c->retries && delay < GL_RETRY_BACKOFF_MAX_MS * 32; i++)
+		delay *= 2;
+	/* no time left in the check's deadline for another attempt: the error
+	 * stands as it is */
+	if (t->flow_end > 0 && mono_now() + (double)delay / 1000.0 >= t->flow_end)
+		return -1;
+	return delay;
+}
+
+/* Say on a finished step that it was retried, and what went wrong first. */
+static int note_retries(struct task *t)
+{
+	struct gl_case *c = &t->cases[t->step];
+	char *msg;
+
+	if (c->retries == 0)
+		return 0;
+	if (c->outcome == GL_OUT_PASS)
+		msg = xprintf("passed after %u %s (first: %s)", c->retries,
+		              c->retries == 1 ? "retry" : "retries", t->first_error);
+	else
+		msg = xprintf("%s, after %u attempts (first: %s)",
+		              c->message ? c->message : "no message recorded", c->retries + 1,
+		              t->first_error);
+	if (!msg)
+		return -1;
+	set_message(c, msg);
+	return 0;
 }
 
 /* The transfer of t's current step completed. */
@@ -741,8 +913,24 @@ static int task_completed(struct task *t, CURLM *multi, CURLcode code)
 {
 	curl_multi_remove_handle(multi, t->easy);
 	t->running = 0;
-	if (finish_step(t, code) < 0)
+	if (t->x.oom)
 		return -1;
+	long delay = retry_delay(t, code);
+	if (delay >= 0) {
+		struct gl_case *c = &t->cases[t->step];
+		curl_off_t us = 0;
+		curl_easy_getinfo(t->easy, CURLINFO_TOTAL_TIME_T, &us);
+		c->seconds += (double)us / 1e6;
+		*t->suite_seconds += (double)us / 1e6;
+		if (c->retries == 0)
+			t->first_error = error_class(code);
+		c->retries++;
+		t->resume_at = mono_now() + (double)delay / 1000.0;
+		return 0;
+	}
+	if (finish_step(t, code) < 0 || note_retries(t) < 0)
+		return -1;
+	t->first_error = NULL;
 	if (t->cases[t->step].outcome != GL_OUT_PASS) {
 		if (skip_rest(t) < 0)
 			return -1;
@@ -852,23 +1040,51 @@ static int build(struct gl_run_result *run, struct task **tasks_out, size_t *n_t
 	return 0;
 }
 
+/* Start the retries that are due; returns the earliest time one is still
+ * waiting for (0: none), or -1 on out of memory. */
+static double resume_due(struct task *tasks, size_t n, CURLM *multi, size_t *active)
+{
+	double now = mono_now();
+	double wake = 0;
+	for (size_t i = 0; i < n; i++) {
+		struct task *t = &tasks[i];
+		if (t->done || t->running || t->resume_at <= 0)
+			continue;
+		if (t->resume_at > now) {
+			if (wake == 0 || t->resume_at < wake)
+				wake = t->resume_at;
+			continue;
+		}
+		t->resume_at = 0;
+		if (advance(t, multi) < 0)
+			return -1;
+		if (t->done)
+			(*active)--;
+	}
+	return wake;
+}
+
 /* Drive the multi handle until every transfer and every task is done, or a
- * stop is requested. */
-static int drive(CURLM *multi, struct task *tasks, size_t n_tasks, unsigned jobs)
+ * stop is requested, or the run's deadline passes. */
+static int drive(CURLM *multi, struct task *tasks, size_t n_tasks, unsigned jobs,
+                 struct runctl *ctl)
 {
 	size_t next = 0;
-	size_t active = 0;
+	size_t active = 0; /* started, not done: running or waiting to retry */
 
 	for (;;) {
-		while (active < jobs && next < n_tasks && !stop_requested) {
+		if (should_stop(ctl))
+			return 0;
+		while (active < jobs && next < n_tasks) {
 			struct task *t = &tasks[next++];
 			if (task_start(t, multi) < 0)
 				return -1;
-			active += t->running;
+			active += !t->done;
 		}
-		if (active == 0 && (next == n_tasks || stop_requested))
-			return 0;
-		if (stop_requested)
+		double wake = resume_due(tasks, next, multi, &active);
+		if (wake < 0)
+			return -1;
+		if (active == 0 && next == n_tasks)
 			return 0;
 
 		int still = 0;
@@ -885,25 +1101,56 @@ static int drive(CURLM *multi, struct task *tasks, size_t n_tasks, unsigned jobs
 			struct task *t = (struct task *)priv;
 			if (task_completed(t, multi, code) < 0)
 				return -1;
-			if (!t->running)
+			if (t->done)
 				active--;
+			else if (t->resume_at > 0 && (wake == 0 || t->resume_at < wake))
+				wake = t->resume_at;
 		}
 		if (active == 0)
 			continue;
-		if (curl_multi_poll(multi, NULL, 0, POLL_MS, NULL) != CURLM_OK)
+		long timeout = ms_left(ctl, POLL_MS);
+		if (wake > 0) {
+			double until = (wake - mono_now()) * 1000.0;
+			if (until < (double)timeout)
+				timeout = until < 0 ? 0 : (long)until + 1;
+		}
+		if (curl_multi_poll(multi, NULL, 0, (int)timeout, NULL) != CURLM_OK)
 			return -1;
 	}
 }
 
-/* Ask the environment's health check for the version the target reports.
- * Any failure leaves *version NULL: the probe informs, it does not decide. */
-static int probe_health(char **version, CURLM *multi, const struct gl_env *env)
-{
-	*version = NULL;
-	if (!env || !env->health || !env->health->url)
-		return 0;
+/* One answer (or none) of the environment's health check. */
+struct probe {
+	int answered;      /* an HTTP response came back whole */
+	CURLcode code;     /* the transfer's result when it did not */
+	long status;       /* when answered */
+	char *version;     /* NULL, or what the body holds at the version path */
+	char *retry_after; /* NULL, or the Retry-After header's value */
+	int stopped;       /* a stop request or the run's deadline cut it short */
+};
 
-	/* the probe is a one-step task of its own, so it shares the loop */
+/* The value of a response header (the first of that name), or NULL. */
+static const char *header_value(const struct gl_response *r, const char *name)
+{
+	for (size_t i = 0; i < r->n_headers; i++)
+		if (strcasecmp(r->headers[i].name, name) == 0)
+			return r->headers[i].value;
+	return NULL;
+}
+
+static void probe_release(struct probe *p)
+{
+	free(p->version);
+	free(p->retry_after);
+	memset(p, 0, sizeof *p);
+}
+
+/* Ask the environment's health check once, as a one-step task of its own
+ * sharing the multi handle. timeout_ms > 0 caps the request's timeout. Any
+ * failure of the target is in *p; returns -1 on out of memory only. */
+static int probe_once(struct probe *p, CURLM *multi, const struct gl_env *env, long timeout_ms,
+                      struct runctl *ctl)
+{
 	struct gl_request req = {.method = "GET", .url = env->health->url};
 	struct gl_step step = {.name = "health", .request = req};
 	struct gl_check check = {.id = "health", .steps = &step, .n_steps = 1};
@@ -916,10 +1163,13 @@ static int probe_health(char **version, CURLM *multi, const struct gl_env *env)
 	                 .cases = &c,
 	                 .env = env,
 	                 .suite_seconds = &seconds,
-	                 .suite_started = &started};
+	                 .suite_started = &started,
+	                 .timeout_cap_ms = timeout_ms};
 	const char *missing = NULL;
 	int rc = -1;
 
+	memset(p, 0, sizeof *p);
+	p->code = CURLE_FAILED_INIT;
 	t.easy = curl_easy_init();
 	if (!t.easy)
 		goto out;
@@ -929,9 +1179,8 @@ static int probe_health(char **version, CURLM *multi, const struct gl_env *env)
 	if (prc == 0) {
 		if (curl_multi_add_handle(multi, t.easy) != CURLM_OK)
 			goto out;
-		CURLcode code = CURLE_OK;
 		int done = 0;
-		while (!done && !stop_requested) {
+		while (!done && !(p->stopped = should_stop(ctl))) {
 			int still = 0;
 			if (curl_multi_perform(multi, &still) != CURLM_OK)
 				break;
@@ -939,26 +1188,36 @@ static int probe_health(char **version, CURLM *multi, const struct gl_env *env)
 			int left;
 			while ((msg = curl_multi_info_read(multi, &left)))
 				if (msg->msg == CURLMSG_DONE) {
-					code = msg->data.result;
+					p->code = msg->data.result;
 					done = 1;
 				}
-			if (!done && curl_multi_poll(multi, NULL, 0, POLL_MS, NULL) != CURLM_OK)
+			if (!done && curl_multi_poll(multi, NULL, 0, (int)ms_left(ctl, POLL_MS),
+			                             NULL) != CURLM_OK)
 				break;
 		}
 		curl_multi_remove_handle(multi, t.easy);
-		if (done && code == CURLE_OK && !t.x.too_big && env->health->version_path) {
-			struct gl_diag diag;
-			struct gl_jsonpath *path = NULL;
-			gl_diag_init(&diag);
-			if (gl_jsonpath_compile(&path, env->health->version_path, env->health->pos,
-			                        &diag) == 0 &&
-			    gl_json_extract(version, t.x.resp.body, t.x.resp.body_len, path) < 0) {
+		if (t.x.oom)
+			goto out;
+		if (done && p->code == CURLE_OK && !t.x.too_big && !t.x.too_many_headers) {
+			p->answered = 1;
+			curl_easy_getinfo(t.easy, CURLINFO_RESPONSE_CODE, &p->status);
+			const char *ra = header_value(&t.x.resp, "Retry-After");
+			if (ra && !(p->retry_after = strdup(ra)))
+				goto out;
+			if (env->health->version_path) {
+				struct gl_diag diag;
+				struct gl_jsonpath *path = NULL;
+				gl_diag_init(&diag);
+				int bad = gl_jsonpath_compile(&path, env->health->version_path,
+				                              env->health->pos, &diag) == 0 &&
+				          gl_json_extract(&p->version,
+				                          t.x.resp.body ? t.x.resp.body : "",
+				                          t.x.resp.body_len, path) < 0;
 				gl_jsonpath_free(path);
 				gl_diag_release(&diag);
-				goto out;
+				if (bad)
+					goto out;
 			}
-			gl_jsonpath_free(path);
-			gl_diag_release(&diag);
 		}
 	}
 	rc = 0;
@@ -967,7 +1226,26 @@ out:
 	free(c.method);
 	free(c.url);
 	free(c.message);
+	if (rc < 0)
+		probe_release(p);
 	return rc;
+}
+
+/* Ask the environment's health check for the version the target reports.
+ * Any failure leaves *version NULL: the probe informs, it does not decide. */
+static int probe_health(char **version, CURLM *multi, const struct gl_env *env, struct runctl *ctl)
+{
+	struct probe p;
+
+	*version = NULL;
+	if (!env || !env->health || !env->health->url)
+		return 0;
+	if (probe_once(&p, multi, env, 0, ctl) < 0)
+		return -1;
+	*version = p.version;
+	p.version = NULL;
+	probe_release(&p);
+	return 0;
 }
 
 int gl_http_probe_version(char **version, const struct gl_env *env)
@@ -976,11 +1254,284 @@ int gl_http_probe_version(char **version, const struct gl_env *env)
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
 		return -1;
 	CURLM *multi = curl_multi_init();
-	int rc = multi ? probe_health(version, multi, env) : -1;
+	struct runctl ctl = {0};
+	int rc = multi ? probe_health(version, multi, env, &ctl) : -1;
 	if (multi)
 		curl_multi_cleanup(multi);
 	curl_global_cleanup();
 	return rc;
+}
+
+int gl_http_plan_check(const struct gl_plan *plan, char *msg, size_t size)
+{
+	const struct gl_env *env = plan->env;
+	const char *name = env && env->name ? env->name : "?";
+
+	if (plan->wait_healthy_s > 0 && (!env || !env->health)) {
+		snprintf(msg, size,
+		         "--wait-healthy needs a health check, and environment '%s' declares none "
+		         "(add \"health\": {\"url\": ..., \"version\": ...} to it)",
+		         name);
+		return -1;
+	}
+	if (plan->expect_version && (!env || !env->health || !env->health->version_path)) {
+		snprintf(msg, size,
+		         "cannot check that the target reports version '%s': environment '%s' "
+		         "declares no health check with a \"version\" path",
+		         plan->expect_version, name);
+		return -1;
+	}
+	return 0;
+}
+
+/* Milliseconds a Retry-After value asks for (delay-seconds or an HTTP date,
+ * RFC 9110 10.2.3), or -1 when it cannot be read. */
+static long retry_after_ms(const char *v)
+{
+	char *end;
+	if (*v >= '0' && *v <= '9') {
+		unsigned long long sec = strtoull(v, &end, 10);
+		if (*end != '\0')
+			return -1;
+		return sec > 86400 ? 86400L * 1000 : (long)sec * 1000;
+	}
+	/* IMF-fixdate: "Sun, 06 Nov 1994 08:49:37 GMT" */
+	struct tm tm = {0};
+	char mon[4] = {0};
+	int d, y, h, mi, se, mo = 0;
+	if (sscanf(v, "%*3s, %d %3s %d %d:%d:%d GMT", &d, mon, &y, &h, &mi, &se) != 6)
+		return -1;
+	for (int i = 0; i < 12; i++)
+		if (strcmp(mon, month_names[i]) == 0)
+			mo = i + 1;
+	if (!mo)
+		return -1;
+	tm.tm_year = y - 1900;
+	tm.tm_mon = mo - 1;
+	tm.tm_mday = d;
+	tm.tm_hour = h;
+	tm.tm_min = mi;
+	tm.tm_sec = se;
+	long long left = (long long)timegm(&tm) - (long long)time(NULL);
+	if (left <= 0)
+		return 0;
+	return left > 86400 ? 86400L * 1000 : (long)left * 1000;
+}
+
+/* Sleep until `until` (monotonic), waking for stop requests and the run's
+ * deadline. Returns 1 when stopped. */
+static int nap(double until, struct runctl *ctl)
+{
+	for (;;) {
+		if (should_stop(ctl))
+			return 1;
+		double left = until - mono_now();
+		if (left <= 0)
+			return 0;
+		long ms = ms_left(ctl, POLL_MS);
+		if ((double)ms > left * 1000.0)
+			ms = (long)(left * 1000.0) + 1;
+		struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L};
+		nanosleep(&ts, NULL);
+	}
+}
+
+/* What the last probe saw, for a reason: "HTTP 503, Retry-After 1" or
+ * "connection refused". */
+static char *describe(const struct probe *p)
+{
+	if (!p->answered)
+		return xprintf("%s", p->code == CURLE_FAILED_INIT ? "no request could be sent"
+		                                                  : error_class(p->code));
+	if (p->retry_after)
+		return xprintf("HTTP %ld, Retry-After %.40s", p->status, p->retry_after);
+	return xprintf("HTTP %ld", p->status);
+}
+
+static int is_2xx(const struct probe *p)
+{
+	return p->answered && p->status >= 200 && p->status <= 299;
+}
+
+/* Why the version the probe saw is not the one expected; NULL (and *oom
+ * clear) when it is. */
+static char *version_problem(const struct probe *p, const char *expected, const struct gl_env *env,
+                             int *oom)
+{
+	char *msg = NULL;
+	char *last = NULL;
+
+	*oom = 0;
+	if (p->version && strcmp(p->version, expected) == 0)
+		return NULL;
+	if (p->version) {
+		msg = xprintf("target reports version '%.*s', expected '%s' (the deploy did not "
+		              "happen?)",
+		              VERSION_QUOTE_CAP, p->version, expected);
+	} else if (!(last = describe(p))) {
+		*oom = 1;
+		return NULL;
+	} else {
+		msg = xprintf("target reports no version at '%s' (last: %s), expected '%s'",
+		              env->health->version_path, last, expected);
+	}
+	free(last);
+	if (!msg)
+		*oom = 1;
+	return msg;
+}
+
+/* Make sure the environment is ready before any check: see gl_http_run().
+ * Sets run->reported_version and run->ready_after_s; *reason (caller frees)
+ * stays NULL when the checks may run, or when stopped (ctl says so). Returns
+ * -1 on out of memory. */
+static int await_ready(char **reason, struct gl_run_result *run, CURLM *multi,
+                       const struct gl_plan *plan, struct runctl *ctl)
+{
+	const struct gl_env *env = plan->env;
+	const char *expected = plan->expect_version;
+	double wait = plan->wait_healthy_s;
+	struct probe p = {0};
+	int oom = 0;
+
+	*reason = NULL;
+	if (wait <= 0 && !expected)
+		return probe_health(&run->reported_version, multi, env, ctl);
+	if (!env || !env->health || !env->health->url || (expected && !env->health->version_path)) {
+		/* gl_http_plan_check() refuses this plan; fail closed anyway */
+		*reason = xprintf("environment '%s' declares no health check%s to ask",
+		                  env && env->name ? env->name : "?",
+		                  expected ? " with a version" : "");
+		return *reason ? 0 : -1;
+	}
+
+	double start = mono_now();
+	double end = start + wait;
+	long backoff = READY_BACKOFF_MS;
+	for (;;) {
+		long timeout = 0;
+		if (wait > 0) {
+			double left = (end - mono_now()) * 1000.0;
+			timeout = left < READY_MIN_TIMEOUT_MS ? READY_MIN_TIMEOUT_MS : (long)left;
+		}
+		if (probe_once(&p, multi, env, timeout, ctl) < 0)
+			return -1;
+		if (p.stopped)
+			break;
+		free(run->reported_version);
+		run->reported_version = p.version ? strdup(p.version) : NULL;
+		if (p.version && !run->reported_version)
+			goto oom;
+		if (wait <= 0) {
+			/* no wait asked: only the version decides */
+			*reason = version_problem(&p, expected, env, &oom);
+			break;
+		}
+		if (is_2xx(&p)) {
+			if (expected) {
+				*reason = version_problem(&p, expected, env, &oom);
+				if (oom)
+					goto oom;
+			}
+			if (!*reason) {
+				run->ready_after_s = mono_now() - start;
+				break;
+			}
+		}
+		double now = mono_now();
+		if (now >= end) {
+			if (!*reason) {
+				char *last = describe(&p);
+				*reason = last ? xprintf("environment not ready after %g s (last: "
+				                         "%s)",
+				                         wait, last)
+				               : NULL;
+				free(last);
+				oom = !*reason;
+			}
+			run->ready_after_s = now - start;
+			break;
+		}
+		free(*reason);
+		*reason = NULL;
+		long delay = backoff;
+		long asked = p.retry_after ? retry_after_ms(p.retry_after) : -1;
+		if (asked > delay)
+			delay = asked;
+		backoff = backoff * 2 > READY_BACKOFF_CAP_MS ? READY_BACKOFF_CAP_MS : backoff * 2;
+		double until = now + (double)delay / 1000.0;
+		probe_release(&p);
+		if (nap(until < end ? until : end, ctl))
+			break;
+	}
+	probe_release(&p);
+	if (oom)
+		goto oom;
+	if (ctl->deadline_hit || stop_requested) {
+		free(*reason);
+		*reason = NULL;
+	}
+	return 0;
+oom:
+	probe_release(&p);
+	free(*reason);
+	*reason = NULL;
+	return -1;
+}
+
+/* Every case that would have run is skipped: the environment is not ready. */
+static int skip_all(struct task *tasks, size_t n_tasks, const char *reason)
+{
+	for (size_t i = 0; i < n_tasks; i++) {
+		struct task *t = &tasks[i];
+		for (size_t st = 0; st < t->check->n_steps; st++) {
+			char *msg = xprintf("not run: %s", reason);
+			if (!msg)
+				return -1;
+			t->cases[st].outcome = GL_OUT_SKIP;
+			set_message(&t->cases[st], msg);
+		}
+		t->done = 1;
+	}
+	return 0;
+}
+
+/* Why the run stopped early, for every case it left unfinished. */
+static char *stop_reason(const struct gl_plan *plan, const struct runctl *ctl)
+{
+	int sig = stop_requested;
+	if (sig == SIGTERM)
+		return xprintf("interrupted by SIGTERM");
+	if (sig == SIGINT)
+		return xprintf("interrupted by SIGINT");
+	if (sig > 0)
+		return xprintf("interrupted by signal %d", sig);
+	if (sig == 0 && ctl->deadline_hit)
+		return xprintf("run deadline of %g s exceeded", (double)plan->deadline_ms / 1000.0);
+	return xprintf("%s", INTERRUPTED);
+}
+
+/* The cases a stop left unfinished say why. */
+static int mark_unfinished(struct task *tasks, size_t n_tasks, const char *why)
+{
+	for (size_t i = 0; i < n_tasks; i++) {
+		struct task *t = &tasks[i];
+		if (t->done)
+			continue;
+		for (size_t st = t->step; st < t->check->n_steps; st++) {
+			struct gl_case *c = &t->cases[st];
+			char *msg = NULL;
+			if (st == t->step && t->first_error)
+				msg = xprintf("%s (retrying after %s)", why, t->first_error);
+			else
+				msg = strdup(why);
+			if (!msg)
+				return -1;
+			c->outcome = GL_OUT_ERROR;
+			set_message(c, msg);
+		}
+	}
+	return 0;
 }
 
 int gl_http_run(struct gl_run_result **out, const struct gl_plan *plan)
@@ -989,10 +1540,14 @@ int gl_http_run(struct gl_run_result **out, const struct gl_plan *plan)
 	struct task *tasks = NULL;
 	size_t n_tasks = 0;
 	CURLM *multi = NULL;
+	struct runctl ctl = {0};
+	char *reason = NULL;
 	int oom = 0;
 	int rc = -1;
 
 	*out = NULL;
+	if (plan->deadline_ms > 0)
+		ctl.deadline = mono_now() + (double)plan->deadline_ms / 1000.0;
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
 		return -1;
 	run = calloc(1, sizeof *run);
@@ -1011,13 +1566,19 @@ int gl_http_run(struct gl_run_result **out, const struct gl_plan *plan)
 	multi = curl_multi_init();
 	if (!multi)
 		goto out;
-	if (probe_health(&run->reported_version, multi, plan->env) < 0)
+	if (await_ready(&reason, run, multi, plan, &ctl) < 0)
 		goto out;
-	if (drive(multi, tasks, n_tasks, plan->jobs ? plan->jobs : 1) < 0)
+	if (reason) {
+		if (skip_all(tasks, n_tasks, reason) < 0)
+			goto out;
+		run->not_ready = 1;
+		run->not_ready_reason = reason;
+		reason = NULL;
+	} else if (drive(multi, tasks, n_tasks, plan->jobs ? plan->jobs : 1, &ctl) < 0) {
 		goto out;
+	}
 
-	/* Abandoned transfers: their cases keep "interrupted before completion",
-	 * and so do the cases of tasks never started. */
+	/* Abandoned transfers and tasks never started: their cases say why. */
 	for (size_t i = 0; i < n_tasks; i++) {
 		if (tasks[i].running)
 			curl_multi_remove_handle(multi, tasks[i].easy);
@@ -1025,8 +1586,16 @@ int gl_http_run(struct gl_run_result **out, const struct gl_plan *plan)
 		if (!tasks[i].done)
 			run->interrupted = 1;
 	}
-	if (stop_requested)
+	if (stop_requested || ctl.deadline_hit)
 		run->interrupted = 1;
+	if (run->interrupted) {
+		char *why = stop_reason(plan, &ctl);
+		if (!why || mark_unfinished(tasks, n_tasks, why) < 0) {
+			free(why);
+			goto out;
+		}
+		free(why);
+	}
 	run->finished = time(NULL);
 	for (size_t i = 0; i < run->n_suites; i++)
 		if (run->suites[i].started == 0)
@@ -1042,6 +1611,7 @@ out:
 		task_end(&tasks[i]);
 	}
 	free(tasks);
+	free(reason);
 	if (multi)
 		curl_multi_cleanup(multi);
 	gl_run_result_free(run);

@@ -75,5 +75,6 @@ void gl_run_result_free(struct gl_run_result *r)
 	free(r->base_url);
 	free(r->reported_version);
 	free(r->harness_version);
+	free(r->not_ready_reason);
 	free(r);
 }

@@ -31,7 +31,7 @@ struct gl_case {
 	char *url;     /* as sent, NULL when nothing was sent */
 	long status;   /* HTTP status, 0 when none */
 	double seconds;
-	unsigned retries; /* transport retries taken (part 3); 0 for now */
+	unsigned retries; /* transport retries taken; a pass after retries says so in message */
 };
 
 /* A JUnit <property>: a name and a value, both owned. */
@@ -62,7 +62,13 @@ struct gl_run_result {
 	size_t n_suites;
 	time_t started;
 	time_t finished;
-	int interrupted; /* a signal or deadline cut the run short */
+	int interrupted;        /* a signal or deadline cut the run short */
+	int not_ready;          /* the environment was not ready or reported another version: the
+	                           checks were skipped and nothing else may run (exit code 3) */
+	char *not_ready_reason; /* NULL, or why, e.g. "environment not ready after 30 s (last: HTTP
+	                           503, Retry-After 1)" */
+	double ready_after_s;   /* seconds waited for readiness: until ready, or in vain when
+	                           not_ready; 0 without a wait */
 };
 
 struct gl_counts {

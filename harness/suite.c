@@ -22,6 +22,8 @@ struct loader {
 	long timeout_ms;
 	long connect_timeout_ms;
 	long max_body_bytes;
+	unsigned retry_max; /* from defaults */
+	long retry_backoff_ms;
 	int oom; /* recorded once */
 };
 
@@ -33,9 +35,11 @@ static const char *const calculate_keys[] = {"http", "sql", "params", "bulk_sql"
 static const char *const output_keys[] = {"path",  "column", "abs",       "rel",
                                           "drift", "alpha",  "min_effect"};
 static const char *const defaults_keys[] = {"headers", "timeout_ms", "connect_timeout_ms",
-                                            "max_body_bytes"};
+                                            "max_body_bytes", "retry"};
 static const char *const check_keys[] = {"id",      "description", "tags",    "mutating",
-                                         "request", "expect",      "capture", "steps"};
+                                         "request", "expect",      "capture", "steps",
+                                         "retry",   "deadline_ms"};
+static const char *const retry_keys[] = {"max", "backoff_ms"};
 static const char *const step_keys[] = {"name", "request", "expect", "capture"};
 static const char *const request_keys[] = {"method",        "url",        "headers",
                                            "query",         "json",       "body",
@@ -248,6 +252,47 @@ static int load_kv(struct loader *ld, struct gl_kv *kv, const cJSON *c, const ch
 	return kv->name && kv->value ? 0 : -1;
 }
 
+/* An integer in [lo, hi] written as plain digits, else "'<name>' must be an
+ * integer from lo to hi" at the value. */
+static int ranged_long(struct loader *ld, long *out, const cJSON *item, const char *name, long lo,
+                       long hi)
+{
+	size_t len = 0;
+	const char *lit = cJSON_IsNumber(item) ? gl_jsondoc_literal(&ld->doc, item, &len) : "";
+	long v = 0;
+	size_t i;
+
+	for (i = 0; i < len && lit[i] >= '0' && lit[i] <= '9' && v <= hi; i++)
+		v = v * 10 + (lit[i] - '0');
+	if (len == 0 || i < len || v < lo || v > hi) {
+		gl_diag_add(ld->diag, pos(ld, item), "'%s' must be an integer from %ld to %ld",
+		            name, lo, hi);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+/* "retry": {"max": 0..5, "backoff_ms": 0..10000 (default 200)}. */
+static void load_retry(struct loader *ld, unsigned *max, long *backoff_ms, const cJSON *obj)
+{
+	const cJSON *v;
+	long m = 0;
+
+	if (!cJSON_IsObject(obj)) {
+		gl_diag_add(ld->diag, pos(ld, obj),
+		            "'retry' must be an object: {\"max\": N, \"backoff_ms\": MS}");
+		return;
+	}
+	gl_jsondoc_check_keys(&ld->doc, obj, retry_keys, N(retry_keys));
+	v = gl_jsondoc_get(&ld->doc, obj, "max", cJSON_Number, "an integer", "retry");
+	if (v && ranged_long(ld, &m, v, "max", 0, GL_RETRY_MAX_MAX) == 0)
+		*max = (unsigned)m;
+	*backoff_ms = GL_DEFAULT_RETRY_BACKOFF_MS;
+	if ((v = cJSON_GetObjectItemCaseSensitive(obj, "backoff_ms")))
+		ranged_long(ld, backoff_ms, v, "backoff_ms", 0, GL_RETRY_BACKOFF_MAX_MS);
+}
+
 static void load_defaults(struct loader *ld, const cJSON *obj)
 {
 	const cJSON *item;
@@ -271,6 +316,8 @@ static void load_defaults(struct loader *ld, const cJSON *obj)
 		gl_jsondoc_long(&ld->connect_timeout_ms, &ld->doc, item, "connect_timeout_ms", 1);
 	if ((item = cJSON_GetObjectItemCaseSensitive(obj, "max_body_bytes")))
 		gl_jsondoc_long(&ld->max_body_bytes, &ld->doc, item, "max_body_bytes", 1);
+	if ((item = cJSON_GetObjectItemCaseSensitive(obj, "retry")))
+		load_retry(ld, &ld->retry_max, &ld->retry_backoff_ms, item);
 }
 
 /* 1 when c loaded into *kv, else 0 with *kv left empty. */
@@ -1024,6 +1071,12 @@ static void load_check(struct loader *ld, struct gl_check *ch, const cJSON *obj,
 	v = gl_jsondoc_get(&ld->doc, obj, "mutating", cJSON_True | cJSON_False, "true or false",
 	                   NULL);
 	ch->mutating = cJSON_IsTrue(v);
+	ch->retry_max = ld->retry_max;
+	ch->retry_backoff_ms = ld->retry_backoff_ms;
+	if ((v = cJSON_GetObjectItemCaseSensitive(obj, "retry")))
+		load_retry(ld, &ch->retry_max, &ch->retry_backoff_ms, v);
+	if ((v = cJSON_GetObjectItemCaseSensitive(obj, "deadline_ms")))
+		gl_jsondoc_long(&ch->deadline_ms, &ld->doc, v, "deadline_ms", 1);
 
 	req = cJSON_GetObjectItemCaseSensitive(obj, "request");
 	steps = cJSON_GetObjectItemCaseSensitive(obj, "steps");
@@ -1443,7 +1496,8 @@ int gl_suite_load(struct gl_suite **out, const char *path, struct gl_diag *diag)
 	struct loader ld = {.diag = diag,
 	                    .timeout_ms = GL_DEFAULT_TIMEOUT_MS,
 	                    .connect_timeout_ms = GL_DEFAULT_CONNECT_TIMEOUT_MS,
-	                    .max_body_bytes = GL_DEFAULT_MAX_BODY_BYTES};
+	                    .max_body_bytes = GL_DEFAULT_MAX_BODY_BYTES,
+	                    .retry_backoff_ms = GL_DEFAULT_RETRY_BACKOFF_MS};
 	size_t errors = gl_diag_errors(diag);
 	size_t first = diag->n;
 	char digest[GL_DIGEST_LEN];
@@ -1658,12 +1712,6 @@ static size_t check_replay_names(const struct gl_replay *r, gl_name_known_fn kno
 	if (r->request) {
 		step.request = *r->request;
 		check_request(&sc, r->request);
-	}
-	if (gl_replay_uses_database(r) && !known(ctx, "database_url")) {
-		gl_diag_add(diag, r->pos,
-		            "this replay reads a database, but the environment has no "
-		            "'database_url' variable");
-		sc.errors++;
 	}
 	return sc.errors;
 }

@@ -35,6 +35,9 @@ enum gl_auth_kind { GL_AUTH_NONE, GL_AUTH_BASIC, GL_AUTH_BEARER };
 #define GL_DEFAULT_TIMEOUT_MS         10000L
 #define GL_DEFAULT_CONNECT_TIMEOUT_MS 5000L
 #define GL_DEFAULT_MAX_BODY_BYTES     (8L * 1024 * 1024)
+#define GL_RETRY_MAX_MAX              5
+#define GL_RETRY_BACKOFF_MAX_MS       10000L
+#define GL_DEFAULT_RETRY_BACKOFF_MS   200L
 
 struct gl_request {
 	char *method; /* upper case: GET, POST, ... */
@@ -124,6 +127,15 @@ struct gl_check {
 	bool is_flow; /* declared with "steps"; else exactly one step */
 	struct gl_step *steps;
 	size_t n_steps;
+	/* "retry": {"max", "backoff_ms"} on the check, else in the suite's
+	 * defaults, else none. Only transport errors are retried, never a status
+	 * or an assertion; the wait before retry k (1-based) is
+	 * backoff_ms * 2^(k-1). Steps of a mutating check are retried only when
+	 * idempotent (GET, HEAD, OPTIONS). */
+	unsigned retry_max;    /* 0..GL_RETRY_MAX_MAX; 0: no retry */
+	long retry_backoff_ms; /* 0..GL_RETRY_BACKOFF_MAX_MS */
+	long deadline_ms;      /* "deadline_ms": > 0 bounds the whole check (every step and retry);
+	                          0: none */
 	struct gl_pos pos;
 };
 

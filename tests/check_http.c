@@ -1,15 +1,18 @@
 /* Unit tests of http.c against the real reference service, costd (its path
  * in $COSTD), started on a free loopback port for each test. Suites are built
  * by hand so that these tests depend on the runner alone. */
+#include <arpa/inet.h>
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <regex.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -35,12 +38,35 @@ static char port_file[64];
 
 /* ---- the service ---- */
 
-static void costd_start(void)
+/* A free loopback port, for a service started later: bound, then released. */
+static unsigned free_port(void)
+{
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t len = sizeof a;
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&a, sizeof a), 0);
+	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&a, &len), 0);
+	close(fd);
+	return ntohs(a.sin_port);
+}
+
+/* Start costd with extra arguments (NULL-terminated; NULL for none). With
+ * port 0 it picks its own and this waits for it; with a port, costd starts
+ * after delay_ms and this returns at once: a service that comes up late. */
+static void costd_launch(const char *const *extra, unsigned port, unsigned delay_ms)
 {
 	const char *exe = getenv("COSTD");
 	ck_assert_msg(exe != NULL, "COSTD must name the costd executable");
 	snprintf(port_file, sizeof port_file, "/tmp/gl-http-test-%ld.port", (long)getpid());
 	unlink(port_file);
+	char port_arg[16];
+	snprintf(port_arg, sizeof port_arg, "%u", port);
+	const char *argv[16] = {exe, "--port", port_arg, "--port-file", port_file};
+	size_t n = 5;
+	for (size_t i = 0; extra && extra[i] && n < 15; i++)
+		argv[n++] = extra[i];
+	argv[n] = NULL;
 	costd_pid = fork();
 	ck_assert_int_ge(costd_pid, 0);
 	if (costd_pid == 0) {
@@ -51,23 +77,34 @@ static void costd_start(void)
 			dup2(devnull, STDOUT_FILENO);
 			dup2(devnull, STDERR_FILENO);
 		}
-		execl(exe, exe, "--port", "0", "--port-file", port_file, (char *)NULL);
+		if (delay_ms)
+			usleep(delay_ms * 1000);
+		execv(exe, (char *const *)argv);
 		_exit(127);
+	}
+	if (port) {
+		snprintf(base_url, sizeof base_url, "http://127.0.0.1:%u", port);
+		return;
 	}
 	for (int i = 0; i < 500; i++) {
 		FILE *f = fopen(port_file, "r");
-		unsigned port = 0;
+		unsigned got = 0;
 		if (f) {
-			int n = fscanf(f, "%u", &port);
+			int k = fscanf(f, "%u", &got);
 			fclose(f);
-			if (n == 1 && port) {
-				snprintf(base_url, sizeof base_url, "http://127.0.0.1:%u", port);
+			if (k == 1 && got) {
+				snprintf(base_url, sizeof base_url, "http://127.0.0.1:%u", got);
 				return;
 			}
 		}
 		usleep(10 * 1000);
 	}
 	ck_abort_msg("costd did not write its port file");
+}
+
+static void costd_start(void)
+{
+	costd_launch(NULL, 0, 0);
 }
 
 static void costd_stop(void)
@@ -782,6 +819,474 @@ START_TEST(test_interrupt)
 }
 END_TEST
 
+/* ---- part 3: readiness, retries, deadlines ---- */
+
+static void costd_restart(const char *const *extra, unsigned port, unsigned delay_ms)
+{
+	costd_stop();
+	costd_launch(extra, port, delay_ms);
+}
+
+/* A suite of a lone check, a two-step flow and a mutating check skipped in
+ * production: what readiness must account for. */
+static struct gl_suite *readiness_suite(void)
+{
+	struct gl_suite *s = suite_new("smoke");
+	expect_status(lone(s, "health", "GET", "{{base_url}}/health"), 200);
+	struct gl_check *k = check_new(s, "flow", true);
+	expect_status(step_new(k, "one", "GET", "{{base_url}}/health"), 200);
+	expect_status(step_new(k, "two", "GET", "{{base_url}}/health"), 200);
+	struct gl_check *m = check_new(s, "write", false);
+	m->mutating = true;
+	expect_status(step_new(m, "write", "POST", "{{base_url}}/test/echo"), 200);
+	return s;
+}
+
+static void assert_all_skipped(const struct gl_run_result *r, const char *message)
+{
+	const struct gl_suite_result *sr = &r->suites[0];
+	ck_assert_uint_eq(sr->n_cases, 4);
+	for (size_t i = 0; i < 3; i++) {
+		ck_assert_int_eq(sr->cases[i].outcome, GL_OUT_SKIP);
+		ck_assert_str_eq(sr->cases[i].message, message);
+		ck_assert_ptr_null(sr->cases[i].url);
+		ck_assert_uint_eq(sr->cases[i].retries, 0);
+	}
+	/* a mutating check keeps its own reason */
+	ck_assert_int_eq(sr->cases[3].outcome, GL_OUT_SKIP);
+	assert_prefix(sr->cases[3].message, "mutating check not run");
+	ck_assert_int_eq(r->interrupted, 0);
+}
+
+START_TEST(test_never_healthy)
+{
+	static const char *const fault[] = {"--fault", "health-503", NULL};
+	costd_restart(fault, 0, 0);
+	struct world w;
+	world_init(&w, readiness_suite(), 4);
+	struct gl_health h = {.url = tpl("{{base_url}}/health"), .version_path = "$.version"};
+	w.env.health = &h;
+	w.env.production = true;
+	w.sel[0][2] = GL_SEL_SKIP_MUTATING;
+	w.plan.wait_healthy_s = 2;
+	double t0 = now();
+	struct gl_run_result *r = world_run(&w);
+	double took = now() - t0;
+
+	ck_assert_msg(took >= 2.0 && took < 3.0, "took %.3f s", took);
+	ck_assert_int_eq(r->not_ready, 1);
+	ck_assert_str_eq(r->not_ready_reason,
+	                 "environment not ready after 2 s (last: HTTP 503, Retry-After 1)");
+	ck_assert(r->ready_after_s >= 2.0);
+	/* the 503's body still names the version: provenance */
+	ck_assert_str_eq(r->reported_version, "2.4.0");
+	assert_all_skipped(r, "not run: environment not ready after 2 s (last: HTTP 503, "
+	                      "Retry-After 1)");
+	struct gl_counts n;
+	gl_run_result_counts(r, &n);
+	ck_assert_uint_eq(n.passed, 0);
+	ck_assert_uint_eq(n.skipped, 4);
+	gl_template_free(h.url);
+	world_release(&w);
+}
+END_TEST
+
+START_TEST(test_never_reachable)
+{
+	struct world w;
+	world_init(&w, readiness_suite(), 4);
+	struct gl_health h = {.url = tpl("http://127.0.0.1:1/health"), .version_path = "$.version"};
+	w.env.health = &h;
+	w.sel[0][2] = GL_SEL_SKIP_MUTATING;
+	w.plan.wait_healthy_s = 0.5;
+	double t0 = now();
+	struct gl_run_result *r = world_run(&w);
+	double took = now() - t0;
+
+	ck_assert_msg(took >= 0.5 && took < 1.5, "took %.3f s", took);
+	ck_assert_int_eq(r->not_ready, 1);
+	assert_all_skipped(r, "not run: environment not ready after 0.5 s (last: connection "
+	                      "refused)");
+	ck_assert_ptr_null(r->reported_version);
+	gl_template_free(h.url);
+	world_release(&w);
+}
+END_TEST
+
+START_TEST(test_becomes_healthy)
+{
+	/* the service comes up 700 ms into the wait */
+	costd_restart(NULL, free_port(), 700);
+	struct world w;
+	world_init(&w, readiness_suite(), 4);
+	struct gl_health h = {.url = tpl("{{base_url}}/health"), .version_path = "$.version"};
+	w.env.health = &h;
+	w.plan.wait_healthy_s = 10;
+	w.plan.expect_version = "2.4.0";
+	struct gl_run_result *r = world_run(&w);
+
+	ck_assert_int_eq(r->not_ready, 0);
+	ck_assert_ptr_null(r->not_ready_reason);
+	ck_assert_msg(r->ready_after_s >= 0.5 && r->ready_after_s < 5, "ready after %.3f s",
+	              r->ready_after_s);
+	ck_assert_str_eq(r->reported_version, "2.4.0");
+	struct gl_counts n;
+	gl_run_result_counts(r, &n);
+	ck_assert_uint_eq(n.passed, 4);
+	gl_template_free(h.url);
+	world_release(&w);
+}
+END_TEST
+
+START_TEST(test_wrong_version)
+{
+	static const char *const fault[] = {"--fault", "wrong-version", NULL};
+	costd_restart(fault, 0, 0);
+	struct world w;
+	world_init(&w, readiness_suite(), 4);
+	struct gl_health h = {.url = tpl("{{base_url}}/health"), .version_path = "$.version"};
+	w.env.health = &h;
+	w.sel[0][2] = GL_SEL_SKIP_MUTATING;
+	w.plan.expect_version = "2.4.0";
+	/* without a wait, one answer decides at once */
+	double t0 = now();
+	struct gl_run_result *r = world_run(&w);
+	ck_assert_msg(now() - t0 < 1.0, "took %.3f s", now() - t0);
+	const char *why = "target reports version '2.4.0-previous', expected '2.4.0' (the deploy "
+	                  "did not happen?)";
+	ck_assert_int_eq(r->not_ready, 1);
+	ck_assert_str_eq(r->not_ready_reason, why);
+	ck_assert_str_eq(r->reported_version, "2.4.0-previous");
+	char msg[256];
+	snprintf(msg, sizeof msg, "not run: %s", why);
+	assert_all_skipped(r, msg);
+	gl_run_result_free(w.run);
+
+	/* with a wait, the old build may still be rolling out: it waits for
+	 * the right version, in vain here */
+	w.plan.wait_healthy_s = 1;
+	t0 = now();
+	r = world_run(&w);
+	double took = now() - t0;
+	ck_assert_msg(took >= 1.0 && took < 2.0, "took %.3f s", took);
+	ck_assert_int_eq(r->not_ready, 1);
+	ck_assert_str_eq(r->not_ready_reason, why);
+	assert_all_skipped(r, msg);
+	gl_template_free(h.url);
+	world_release(&w);
+}
+END_TEST
+
+START_TEST(test_expected_version)
+{
+	struct world w;
+	world_init(&w, readiness_suite(), 4);
+	struct gl_health h = {.url = tpl("{{base_url}}/health"), .version_path = "$.version"};
+	w.env.health = &h;
+	w.plan.expect_version = "2.4.0";
+	w.plan.wait_healthy_s = 5;
+	struct gl_run_result *r = world_run(&w);
+
+	ck_assert_int_eq(r->not_ready, 0);
+	ck_assert(r->ready_after_s < 1.0);
+	ck_assert_str_eq(r->reported_version, "2.4.0");
+	struct gl_counts n;
+	gl_run_result_counts(r, &n);
+	ck_assert_uint_eq(n.passed, 4);
+	gl_template_free(h.url);
+	world_release(&w);
+}
+END_TEST
+
+START_TEST(test_no_version_readable)
+{
+	struct world w;
+	world_init(&w, readiness_suite(), 4);
+	struct gl_health h = {.url = tpl("http://127.0.0.1:1/health"), .version_path = "$.version"};
+	w.env.health = &h;
+	w.sel[0][2] = GL_SEL_SKIP_MUTATING;
+	w.plan.expect_version = "2.4.0";
+	struct gl_run_result *r = world_run(&w);
+	ck_assert_int_eq(r->not_ready, 1);
+	assert_all_skipped(r, "not run: target reports no version at '$.version' (last: "
+	                      "connection refused), expected '2.4.0'");
+	gl_run_result_free(w.run);
+
+	/* an answer without the version is no better */
+	gl_template_free(h.url);
+	h.url = tpl("{{base_url}}/test/status/200");
+	r = world_run(&w);
+	ck_assert_int_eq(r->not_ready, 1);
+	assert_all_skipped(r, "not run: target reports no version at '$.version' (last: HTTP "
+	                      "200), expected '2.4.0'");
+	gl_template_free(h.url);
+	world_release(&w);
+}
+END_TEST
+
+START_TEST(test_plan_check)
+{
+	struct world w;
+	char msg[256];
+	world_init(&w, readiness_suite(), 1);
+	w.plan.wait_healthy_s = 1;
+	ck_assert_int_eq(gl_http_plan_check(&w.plan, msg, sizeof msg), -1);
+	assert_prefix(msg, "--wait-healthy needs a health check, and environment 'test' declares "
+	                   "none");
+	w.plan.wait_healthy_s = 0;
+	w.plan.expect_version = "2.4.0";
+	ck_assert_int_eq(gl_http_plan_check(&w.plan, msg, sizeof msg), -1);
+	assert_prefix(msg, "cannot check that the target reports version '2.4.0': environment "
+	                   "'test' declares no health check with a \"version\" path");
+	struct gl_health h = {.url = tpl("{{base_url}}/health")};
+	w.env.health = &h;
+	ck_assert_int_eq(gl_http_plan_check(&w.plan, msg, sizeof msg), -1);
+	h.version_path = "$.version";
+	w.plan.wait_healthy_s = 3;
+	ck_assert_int_eq(gl_http_plan_check(&w.plan, msg, sizeof msg), 0);
+	gl_template_free(h.url);
+	world_release(&w);
+}
+END_TEST
+
+START_TEST(test_retry_gives_up)
+{
+	struct world w;
+	struct gl_suite *s = suite_new("smoke");
+	struct gl_check *k = check_new(s, "down", false);
+	k->retry_max = 2;
+	k->retry_backoff_ms = 100;
+	expect_status(step_new(k, "down", "GET", "http://127.0.0.1:1/health"), 200);
+	world_init(&w, s, 1);
+	double t0 = now();
+	struct gl_case *c = only_case(world_run(&w));
+	double took = now() - t0;
+
+	/* waits 100 ms, then 200 ms */
+	ck_assert_msg(took >= 0.3 && took < 1.5, "took %.3f s", took);
+	ck_assert_int_eq(c->outcome, GL_OUT_ERROR);
+	ck_assert_uint_eq(c->retries, 2);
+	assert_prefix(c->message, "connection refused: GET http://127.0.0.1:1/health (curl: ");
+	ck_assert_msg(strstr(c->message, "), after 3 attempts (first: connection refused)"), "%s",
+	              c->message);
+	world_release(&w);
+}
+END_TEST
+
+START_TEST(test_retry_then_pass)
+{
+	/* the service comes up 400 ms after the first attempt was refused */
+	costd_restart(NULL, free_port(), 400);
+	struct world w;
+	struct gl_suite *s = suite_new("smoke");
+	struct gl_check *k = check_new(s, "late", false);
+	k->retry_max = 5;
+	k->retry_backoff_ms = 200;
+	expect_status(step_new(k, "late", "GET", "{{base_url}}/health"), 200);
+	world_init(&w, s, 1);
+	struct gl_case *c = only_case(world_run(&w));
+
+	ck_assert_msg(c->outcome == GL_OUT_PASS, "%s", c->message);
+	ck_assert_uint_ge(c->retries, 1);
+	char want[96];
+	snprintf(want, sizeof want, "passed after %u %s (first: connection refused)", c->retries,
+	         c->retries == 1 ? "retry" : "retries");
+	ck_assert_str_eq(c->message, want);
+	world_release(&w);
+}
+END_TEST
+
+START_TEST(test_never_retried)
+{
+	struct world w;
+	struct gl_suite *s = suite_new("smoke");
+	/* a status is an answer: never retried */
+	struct gl_check *k = check_new(s, "status", false);
+	k->retry_max = 3;
+	k->retry_backoff_ms = 0;
+	expect_status(step_new(k, "status", "GET", "{{base_url}}/test/status/500"), 200);
+	/* nor is an assertion failure */
+	k = check_new(s, "assertion", false);
+	k->retry_max = 3;
+	k->retry_backoff_ms = 0;
+	expect_json(step_new(k, "assertion", "GET", "{{base_url}}/health"), "$.status",
+	            "\"starting\"");
+	/* a mutating check's POST: it may have been applied */
+	k = check_new(s, "post", false);
+	k->mutating = true;
+	k->retry_max = 3;
+	k->retry_backoff_ms = 0;
+	expect_status(step_new(k, "post", "POST", "http://127.0.0.1:1/"), 200);
+	/* but its GET is idempotent; and a reset is transient */
+	k = check_new(s, "get", false);
+	k->mutating = true;
+	k->retry_max = 3;
+	k->retry_backoff_ms = 0;
+	expect_status(step_new(k, "get", "GET", "{{base_url}}/test/reset"), 200);
+	/* no "retry": no retry */
+	expect_status(lone(s, "plain", "GET", "{{base_url}}/test/reset"), 200);
+	world_init(&w, s, 4);
+	struct gl_run_result *r = world_run(&w);
+	struct gl_case *c = r->suites[0].cases;
+
+	ck_assert_int_eq(c[0].outcome, GL_OUT_FAIL);
+	ck_assert_uint_eq(c[0].retries, 0);
+	ck_assert_ptr_null(strstr(c[0].message, "attempts"));
+	ck_assert_int_eq(c[1].outcome, GL_OUT_FAIL);
+	ck_assert_uint_eq(c[1].retries, 0);
+	ck_assert_int_eq(c[2].outcome, GL_OUT_ERROR);
+	ck_assert_uint_eq(c[2].retries, 0);
+	ck_assert_int_eq(c[3].outcome, GL_OUT_ERROR);
+	ck_assert_uint_eq(c[3].retries, 3);
+	ck_assert_msg(strstr(c[3].message, ", after 4 attempts (first: connection reset)"), "%s",
+	              c[3].message);
+	ck_assert_int_eq(c[4].outcome, GL_OUT_ERROR);
+	ck_assert_uint_eq(c[4].retries, 0);
+	world_release(&w);
+}
+END_TEST
+
+START_TEST(test_flow_deadline)
+{
+	struct world w;
+	struct gl_suite *s = suite_new("smoke");
+	struct gl_check *k = check_new(s, "f", true);
+	k->deadline_ms = 500;
+	expect_status(step_new(k, "first", "GET", "{{base_url}}/health"), 200);
+	struct gl_step *hang = step_new(k, "hang", "GET", "{{base_url}}/test/hang");
+	hang->request.timeout_ms = 10000;
+	expect_status(step_new(k, "after", "GET", "{{base_url}}/health"), 200);
+	/* a refused step retried until the deadline leaves no time */
+	struct gl_check *d = check_new(s, "down", true);
+	d->deadline_ms = 300;
+	d->retry_max = 5;
+	d->retry_backoff_ms = 100;
+	step_new(d, "down", "GET", "http://127.0.0.1:1/");
+	step_new(d, "next", "GET", "{{base_url}}/health");
+	world_init(&w, s, 2);
+	double t0 = now();
+	struct gl_run_result *r = world_run(&w);
+	double took = now() - t0;
+
+	ck_assert_msg(took < 1.5, "took %.3f s", took);
+	ck_assert_int_eq(r->interrupted, 0);
+	struct gl_case *c = r->suites[0].cases;
+	ck_assert_int_eq(c[0].outcome, GL_OUT_PASS);
+	ck_assert_int_eq(c[1].outcome, GL_OUT_ERROR);
+	char want[128];
+	snprintf(want, sizeof want, "flow deadline of 500 ms exceeded: GET %s/test/hang", base_url);
+	ck_assert_str_eq(c[1].message, want);
+	ck_assert(c[1].seconds < 0.6);
+	ck_assert_int_eq(c[2].outcome, GL_OUT_SKIP);
+	ck_assert_str_eq(c[2].message, "skipped: flow deadline of 500 ms exceeded");
+	/* 100 + 200 ms of backoff would pass 300 ms: two attempts, then the
+	 * transport error stands */
+	ck_assert_int_eq(c[3].outcome, GL_OUT_ERROR);
+	ck_assert_uint_eq(c[3].retries, 1);
+	assert_prefix(c[3].message, "connection refused: GET http://127.0.0.1:1/");
+	ck_assert_int_eq(c[4].outcome, GL_OUT_SKIP);
+	ck_assert_str_eq(c[4].message, "skipped: step 'down' failed");
+	world_release(&w);
+}
+END_TEST
+
+START_TEST(test_run_deadline)
+{
+	struct world w;
+	struct gl_suite *s = suite_new("smoke");
+	expect_status(lone(s, "fast", "GET", "{{base_url}}/health"), 200);
+	for (int i = 0; i < 3; i++) {
+		char id[16];
+		snprintf(id, sizeof id, "hang%d", i);
+		lone(s, id, "GET", "{{base_url}}/test/hang")->request.timeout_ms = 10000;
+	}
+	struct gl_check *k = check_new(s, "flow", true);
+	step_new(k, "one", "GET", "{{base_url}}/test/hang");
+	step_new(k, "two", "GET", "{{base_url}}/health");
+	/* waiting to retry when the deadline comes */
+	struct gl_check *d = check_new(s, "down", false);
+	d->retry_max = 5;
+	d->retry_backoff_ms = 10000;
+	step_new(d, "down", "GET", "http://127.0.0.1:1/");
+	world_init(&w, s, 8);
+	w.plan.deadline_ms = 500;
+	double t0 = now();
+	struct gl_run_result *r = world_run(&w);
+	double took = now() - t0;
+
+	ck_assert_msg(took >= 0.5 && took < 1.5, "took %.3f s", took);
+	ck_assert_int_eq(r->interrupted, 1);
+	ck_assert_int_eq(r->not_ready, 0);
+	ck_assert_uint_eq(r->suites[0].n_cases, 7);
+	struct gl_case *c = r->suites[0].cases;
+	ck_assert_int_eq(c[0].outcome, GL_OUT_PASS);
+	for (size_t i = 1; i < 6; i++) {
+		ck_assert_int_eq(c[i].outcome, GL_OUT_ERROR);
+		ck_assert_str_eq(c[i].message, "run deadline of 0.5 s exceeded");
+	}
+	ck_assert_int_eq(c[6].outcome, GL_OUT_ERROR);
+	ck_assert_str_eq(c[6].message,
+	                 "run deadline of 0.5 s exceeded (retrying after connection refused)");
+	ck_assert_uint_eq(c[6].retries, 1);
+	world_release(&w);
+}
+END_TEST
+
+START_TEST(test_run_deadline_during_wait)
+{
+	static const char *const fault[] = {"--fault", "health-503", NULL};
+	costd_restart(fault, 0, 0);
+	struct world w;
+	world_init(&w, readiness_suite(), 4);
+	struct gl_health h = {.url = tpl("{{base_url}}/health"), .version_path = "$.version"};
+	w.env.health = &h;
+	w.plan.wait_healthy_s = 30;
+	w.plan.deadline_ms = 700;
+	double t0 = now();
+	struct gl_run_result *r = world_run(&w);
+	double took = now() - t0;
+
+	ck_assert_msg(took < 1.5, "took %.3f s", took);
+	ck_assert_int_eq(r->interrupted, 1);
+	ck_assert_int_eq(r->not_ready, 0);
+	for (size_t i = 0; i < 4; i++) {
+		ck_assert_int_eq(r->suites[0].cases[i].outcome, GL_OUT_ERROR);
+		ck_assert_str_eq(r->suites[0].cases[i].message, "run deadline of 0.7 s exceeded");
+	}
+	gl_template_free(h.url);
+	world_release(&w);
+}
+END_TEST
+
+static void on_alarm_term(int sig)
+{
+	(void)sig;
+	gl_http_request_stop_signal(SIGTERM);
+}
+
+START_TEST(test_interrupt_by_signal)
+{
+	struct world w;
+	struct gl_suite *s = suite_new("smoke");
+	expect_status(lone(s, "fast", "GET", "{{base_url}}/health"), 200);
+	lone(s, "hang", "GET", "{{base_url}}/test/hang")->request.timeout_ms = 10000;
+	world_init(&w, s, 2);
+
+	struct sigaction sa = {0};
+	sa.sa_handler = on_alarm_term;
+	sigaction(SIGALRM, &sa, NULL);
+	struct itimerval it = {.it_value = {.tv_sec = 0, .tv_usec = 300 * 1000}};
+	setitimer(ITIMER_REAL, &it, NULL);
+	struct gl_run_result *r = world_run(&w);
+
+	ck_assert_int_eq(r->interrupted, 1);
+	ck_assert_int_eq(r->suites[0].cases[0].outcome, GL_OUT_PASS);
+	ck_assert_int_eq(r->suites[0].cases[1].outcome, GL_OUT_ERROR);
+	ck_assert_str_eq(r->suites[0].cases[1].message, "interrupted by SIGTERM");
+	world_release(&w);
+}
+END_TEST
+
 Suite *http_suite(void)
 {
 	Suite *s = suite_create("http");
@@ -804,6 +1309,24 @@ Suite *http_suite(void)
 	tcase_add_test(tc, test_health_probe);
 	tcase_add_test(tc, test_health_probe_down);
 	tcase_add_test(tc, test_interrupt);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("part3");
+	tcase_add_checked_fixture(tc, costd_start, costd_stop);
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, test_never_healthy);
+	tcase_add_test(tc, test_never_reachable);
+	tcase_add_test(tc, test_becomes_healthy);
+	tcase_add_test(tc, test_wrong_version);
+	tcase_add_test(tc, test_expected_version);
+	tcase_add_test(tc, test_no_version_readable);
+	tcase_add_test(tc, test_plan_check);
+	tcase_add_test(tc, test_retry_gives_up);
+	tcase_add_test(tc, test_retry_then_pass);
+	tcase_add_test(tc, test_never_retried);
+	tcase_add_test(tc, test_flow_deadline);
+	tcase_add_test(tc, test_run_deadline);
+	tcase_add_test(tc, test_run_deadline_during_wait);
+	tcase_add_test(tc, test_interrupt_by_signal);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -253,6 +253,54 @@ START_TEST(test_defaults_merging)
 }
 END_TEST
 
+START_TEST(test_retry_and_deadline)
+{
+	struct gl_suite *s = load_ok("retry.json");
+
+	ck_assert_uint_eq(s->n_checks, 3);
+	/* the suite's defaults */
+	ck_assert_uint_eq(s->checks[0].retry_max, 2);
+	ck_assert_int_eq(s->checks[0].retry_backoff_ms, 50);
+	ck_assert_int_eq(s->checks[0].deadline_ms, 0);
+	/* a check's own "retry" replaces the default one whole: backoff_ms
+	 * falls back to the built-in default, not to the suite's */
+	ck_assert_uint_eq(s->checks[1].retry_max, 5);
+	ck_assert_int_eq(s->checks[1].retry_backoff_ms, GL_DEFAULT_RETRY_BACKOFF_MS);
+	ck_assert_int_eq(s->checks[1].deadline_ms, 3000);
+	ck_assert_uint_eq(s->checks[2].retry_max, 0);
+	ck_assert_int_eq(s->checks[2].retry_backoff_ms, 0);
+	gl_suite_free(s);
+
+	/* without "retry" anywhere: no retry */
+	s = load_ok("full.json");
+	for (size_t i = 0; i < s->n_checks; i++) {
+		ck_assert_uint_eq(s->checks[i].retry_max, 0);
+		ck_assert_int_eq(s->checks[i].deadline_ms, 0);
+	}
+	gl_suite_free(s);
+}
+END_TEST
+
+START_TEST(test_bad_retry_and_deadline)
+{
+	expect_errors("bad_retry.json",
+	              "suites/bad_retry.json:2:35: 'max' must be an integer from 0 to 5\n"
+	              "suites/bad_retry.json:2:38: unknown key 'backof_ms' (did you mean "
+	              "'backoff_ms'?)\n"
+	              "suites/bad_retry.json:4:27: 'retry' must be an object: {\"max\": N, "
+	              "\"backoff_ms\": MS}\n"
+	              "suites/bad_retry.json:5:27: retry is missing 'max'\n"
+	              "suites/bad_retry.json:5:43: 'backoff_ms' must be an integer from 0 to "
+	              "10000\n"
+	              "suites/bad_retry.json:6:36: 'max' must be an integer from 0 to 5\n"
+	              "suites/bad_retry.json:6:55: 'backoff_ms' must be an integer from 0 to "
+	              "10000\n"
+	              "suites/bad_retry.json:7:36: 'max' must be an integer\n"
+	              "suites/bad_retry.json:7:58: 'deadline_ms' must be a positive integer\n"
+	              "suites/bad_retry.json:8:33: 'deadline_ms' must be a positive integer\n");
+}
+END_TEST
+
 START_TEST(test_shorthands_and_bom)
 {
 	struct gl_suite *s = load_ok("bom.json");
@@ -495,6 +543,8 @@ Suite *suite_suite(void)
 	tcase_add_test(tc, test_invalid_json);
 	tcase_add_test(tc, test_unknown_keys);
 	tcase_add_test(tc, test_wrong_types);
+	tcase_add_test(tc, test_retry_and_deadline);
+	tcase_add_test(tc, test_bad_retry_and_deadline);
 	tcase_add_test(tc, test_missing_keys);
 	tcase_add_test(tc, test_duplicates);
 	tcase_add_test(tc, test_bad_regex_and_paths);
