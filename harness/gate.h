@@ -1,0 +1,87 @@
+/* The release gate: `greenlight gate --policy FILE VERDICT...` reads the
+ * verdict files (verdict.h) of the environments a release went through and
+ * decides, against a policy, whether it may be promoted.
+ *
+ * The policy is a JSON object:
+ *
+ *   {
+ *     "description": "optional text",
+ *     "promote_to": "production",
+ *     "max_age_hours": 24,
+ *     "require": [
+ *       { "environment": "staging", "suites": ["smoke", "quotes-http"] },
+ *       { "environment": "preprod", "suites": ["smoke"] }
+ *     ],
+ *     "same_version": true,
+ *     "require_junit": true
+ *   }
+ *
+ * | key             | required | meaning |
+ * |-----------------|----------|---------|
+ * | `promote_to`    | yes      | the environment the release goes to; named in the decision |
+ * | `require`       | yes      | a non-empty array: per environment (each named once), the suites
+ * that must have passed there (a non-empty array of suite names) | | `max_age_hours` | no (24)  | a
+ * verdict that finished longer ago than this holds | | `same_version`  | no (true)| every required
+ * verdict reports a version, the same one, and it equals the version the run expected when it
+ * expected one | | `require_junit` | no (true)| each verdict's JUnit file exists (junit.file,
+ * relative to the verdict's directory) and matches the SHA-256 in the verdict | | `description`   |
+ * no       | text, ignored |
+ *
+ * The decision holds, and says why, for every one of: no verdict given; a
+ * verdict that cannot be read, is not a greenlight verdict, or does not add
+ * up (counts that do not sum, "pass" with failures, errors, an exit code,
+ * an interruption or no passed check); a verdict that says "fail"; a
+ * required environment without a verdict; a required suite missing from its
+ * environment's verdicts, failed or errored in one, or in which no check
+ * passed; a stale verdict (or one finished in the future); a version
+ * mismatch; missing or edited JUnit evidence. Several verdicts for one
+ * environment (shards) must each pass, and together cover every required
+ * suite. Verdicts for environments the policy does not require are
+ * informational: they are noted and do not decide anything.
+ *
+ * Exit codes (exitcode.h): 0 promote, 1 hold, 2 the policy is invalid (or
+ * the invocation is), 4 out of memory. */
+#ifndef GL_GATE_H
+#define GL_GATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <time.h>
+
+#include "diag.h"
+
+#define GL_GATE_DEFAULT_MAX_AGE_HOURS 24
+
+/* Ownership: a decision and everything in it belong to the caller, freed
+ * with gl_gate_decision_free(). */
+struct gl_gate_decision {
+	bool promote;     /* true only when reasons is empty */
+	char *promote_to; /* the policy's target */
+	char *version;    /* NULL, or the one version every required verdict reports */
+	char **reasons;   /* why it holds: "staging: suite 'smoke' failed (3 failures)" */
+	size_t n_reasons;
+	char **notes; /* informational: verdicts the policy does not require */
+	size_t n_notes;
+};
+
+/* Read the policy and the n verdicts and decide, as of `now` (time(NULL);
+ * tests pass a fixed time). Returns 0 with *out set (promote or hold), or -1
+ * with *out NULL after recording in diag why the policy cannot be used
+ * (file:line:col for a syntax or schema error) or "out of memory". Problems
+ * with verdict files are hold reasons, not errors. */
+int gl_gate_decide(struct gl_gate_decision **out, const char *policy_path,
+                   const char *const *verdict_paths, size_t n, time_t now, struct gl_diag *diag);
+
+/* The decision, one line each: "note: ..." lines, "hold: <reason>" lines,
+ * then "promote: version 2.4.0 to production" or "hold: not promoting to
+ * production (N reasons)". Control characters from verdict files are shown
+ * as '?', so that a verdict cannot forge a line. */
+void gl_gate_print(FILE *fp, const struct gl_gate_decision *d);
+
+/* GL_EXIT_PASS when d promotes, GL_EXIT_FAIL when it holds. */
+int gl_gate_exit_code(const struct gl_gate_decision *d);
+
+void gl_gate_decision_free(struct gl_gate_decision *d);
+
+#endif
