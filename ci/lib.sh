@@ -7,7 +7,9 @@ say() { printf '==> %s\n' "$*"; }
 GL_PACKAGES=(
 	gcc libc6-dev pkg-config meson ninja-build
 	libcurl4-openssl-dev libpq-dev libcjson-dev libgsl-dev check libmicrohttpd-dev libssl-dev
+	libxml2-dev
 	libxml2-utils clang-format openssl curl python3 postgresql
+	chromium # tests/html/render.sh: the HTML report in a real headless browser
 )
 
 install_deps() {

@@ -13,6 +13,13 @@ enum {
 	OPT_UPDATE,
 	OPT_JUNIT_PER_CASE,
 	OPT_FIXTURES,
+	OPT_VERDICT,
+	OPT_POLICY,
+	OPT_HTML,
+	OPT_WAIT_HEALTHY,
+	OPT_EXPECT_VERSION,
+	OPT_DEADLINE,
+	OPT_RERUN_FAILED,
 };
 
 static const struct option long_options[] = {
@@ -28,6 +35,13 @@ static const struct option long_options[] = {
         {"update", no_argument, NULL, OPT_UPDATE},
         {"junit-per-case", no_argument, NULL, OPT_JUNIT_PER_CASE},
         {"fixtures", required_argument, NULL, OPT_FIXTURES},
+        {"verdict", required_argument, NULL, OPT_VERDICT},
+        {"policy", required_argument, NULL, OPT_POLICY},
+        {"html", required_argument, NULL, OPT_HTML},
+        {"wait-healthy", required_argument, NULL, OPT_WAIT_HEALTHY},
+        {"expect-version", required_argument, NULL, OPT_EXPECT_VERSION},
+        {"deadline", required_argument, NULL, OPT_DEADLINE},
+        {"rerun-failed", required_argument, NULL, OPT_RERUN_FAILED},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
@@ -40,6 +54,8 @@ void gl_cli_usage(FILE *fp)
 	      "       greenlight list [OPTIONS] PATH...\n"
 	      "       greenlight record [--env NAME] [--update] PATH...\n"
 	      "       greenlight seed [--env NAME] [--fixtures DIR]\n"
+	      "       greenlight gate --policy FILE VERDICT...\n"
+	      "       greenlight merge OUT.xml IN.xml...\n"
 	      "       greenlight --help | --version\n"
 	      "\n"
 	      "PATH is a suite file or a directory searched for suite files (*.json;\n"
@@ -51,6 +67,10 @@ void gl_cli_usage(FILE *fp)
 	      "  list      show the checks that would run; send nothing\n"
 	      "  record    compute replay suites' outputs and write their golden files\n"
 	      "  seed      load the fixtures into the environment's database (COPY)\n"
+	      "  gate      decide from verdict files whether a version may be promoted\n"
+	      "            (exit 0 promote, 1 hold, 2 invalid policy)\n"
+	      "  merge     combine shard and rerun JUnit reports into one, each case once\n"
+	      "            with its attempts\n"
 	      "\n"
 	      "options:\n"
 	      "  -e, --env NAME         environment: NAME.json in the environment directory,\n"
@@ -61,6 +81,15 @@ void gl_cli_usage(FILE *fp)
 	      "  -f, --filter GLOB      only checks whose id (suite/check) matches GLOB\n"
 	      "  -j, --jobs N           checks in flight at once (default: 8, 1 to 256)\n"
 	      "  -o, --junit FILE       write JUnit XML evidence to FILE\n"
+	      "      --verdict FILE     write a JSON verdict (pass/fail, counts, digests) to FILE\n"
+	      "      --html FILE        write a self-contained HTML report to FILE\n"
+	      "      --wait-healthy S   poll the environment's health check for up to S seconds\n"
+	      "                         before any check; not healthy in time: exit 3\n"
+	      "      --expect-version V the target must report version V (default: the\n"
+	      "                         environment's expected_version); else exit 3\n"
+	      "      --deadline S       the whole run within S seconds; unfinished checks are\n"
+	      "                         errors\n"
+	      "      --rerun-failed FILE  run only what failed or errored in that JUnit file\n"
 	      "      --allow-mutations  run checks marked mutating in a production environment\n"
 	      "      --shard K/N        replays: run the K-th of N deterministic shards of the "
 	      "cases\n"
@@ -68,6 +97,7 @@ void gl_cli_usage(FILE *fp)
 	      "      --update           record: replace existing golden files, showing what "
 	      "changed\n"
 	      "      --fixtures DIR     seed: schema.sql and *.csv to load (default: fixtures)\n"
+	      "      --policy FILE      gate: the promotion policy\n"
 	      "  -h, --help             show this help\n"
 	      "  -V, --version          show the version\n"
 	      "\n"
@@ -121,6 +151,18 @@ static int parse_shard(unsigned *k, unsigned *n, const char *text)
 	return 0;
 }
 
+/* Seconds: a positive decimal number up to a day. */
+static int parse_seconds(double *out, const char *text)
+{
+	char *end = NULL;
+	errno = 0;
+	double v = strtod(text, &end);
+	if (errno || end == text || *end != '\0' || !(v > 0) || v > 86400)
+		return -1;
+	*out = v;
+	return 0;
+}
+
 static int parse_command(enum gl_command *out, const char *word)
 {
 	static const struct {
@@ -128,7 +170,8 @@ static int parse_command(enum gl_command *out, const char *word)
 		enum gl_command cmd;
 	} commands[] = {
 	        {"run", GL_CMD_RUN},       {"validate", GL_CMD_VALIDATE}, {"list", GL_CMD_LIST},
-	        {"record", GL_CMD_RECORD}, {"seed", GL_CMD_SEED},         {"help", GL_CMD_HELP},
+	        {"record", GL_CMD_RECORD}, {"seed", GL_CMD_SEED},         {"gate", GL_CMD_GATE},
+	        {"merge", GL_CMD_MERGE},   {"help", GL_CMD_HELP},
 	};
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
 		if (strcmp(word, commands[i].name) == 0) {
@@ -217,6 +260,39 @@ int gl_cli_parse(struct gl_cli *out, int argc, char **argv, FILE *err)
 		case OPT_FIXTURES:
 			out->fixtures = optarg;
 			break;
+		case OPT_VERDICT:
+			out->verdict = optarg;
+			break;
+		case OPT_POLICY:
+			out->policy = optarg;
+			break;
+		case OPT_HTML:
+			out->html = optarg;
+			break;
+		case OPT_WAIT_HEALTHY:
+		case OPT_DEADLINE:
+			if (parse_seconds(c == OPT_DEADLINE ? &out->deadline_s
+			                                    : &out->wait_healthy_s,
+			                  optarg) < 0) {
+				fprintf(err,
+				        "greenlight: invalid %s '%s': expected seconds, more than "
+				        "0 "
+				        "and at most 86400\n",
+				        c == OPT_DEADLINE ? "--deadline" : "--wait-healthy",
+				        optarg);
+				return -1;
+			}
+			break;
+		case OPT_EXPECT_VERSION:
+			if (!*optarg) {
+				fputs("greenlight: --expect-version needs a version\n", err);
+				return -1;
+			}
+			out->expect_version = optarg;
+			break;
+		case OPT_RERUN_FAILED:
+			out->rerun_failed = optarg;
+			break;
 		case 'h':
 			help = true;
 			break;
@@ -258,6 +334,28 @@ int gl_cli_parse(struct gl_cli *out, int argc, char **argv, FILE *err)
 		      "'greenlight --help')\n",
 		      err);
 		return -1;
+	}
+	if (out->rerun_failed && (out->n_tags || out->filter)) {
+		/* A rerun must run exactly what failed; narrowing it further could
+		 * leave a failure unrerun and a merge reading green. */
+		fputs("greenlight: --rerun-failed does not go with --tag or --filter\n", err);
+		return -1;
+	}
+	if (out->cmd == GL_CMD_MERGE) {
+		if (out->n_paths < 2) {
+			fputs("greenlight: merge needs OUT.xml and at least one IN.xml\n", err);
+			return -1;
+		}
+		return 0;
+	}
+	if (out->cmd == GL_CMD_GATE) {
+		/* No verdicts at all is allowed here: the gate holds on it, with
+		 * that reason, rather than failing as a usage error. */
+		if (!out->policy) {
+			fputs("greenlight: gate needs --policy FILE\n", err);
+			return -1;
+		}
+		return 0;
 	}
 	if (out->cmd == GL_CMD_SEED) {
 		if (out->n_paths) {

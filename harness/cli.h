@@ -12,6 +12,8 @@ enum gl_command {
 	GL_CMD_LIST,
 	GL_CMD_RECORD,
 	GL_CMD_SEED,
+	GL_CMD_GATE,
+	GL_CMD_MERGE,
 	GL_CMD_HELP,
 	GL_CMD_VERSION,
 };
@@ -36,10 +38,17 @@ struct gl_cli {
 	bool allow_mutations;
 	unsigned shard_k; /* --shard K/N; shard_n 0: no sharding */
 	unsigned shard_n;
-	bool update;          /* record: replace an existing golden */
-	bool junit_per_case;  /* replay: a testcase per case */
-	const char *fixtures; /* seed: the directory of schema.sql and *.csv */
-	const char **paths;   /* lent; array owned */
+	bool update;                /* record: replace an existing golden */
+	bool junit_per_case;        /* replay: a testcase per case */
+	const char *fixtures;       /* seed: the directory of schema.sql and *.csv */
+	const char *verdict;        /* run: NULL or the verdict JSON path */
+	const char *html;           /* run: NULL or the HTML report path */
+	const char *policy;         /* gate: the policy file */
+	double wait_healthy_s;      /* run: > 0 polls the health check this long first */
+	const char *expect_version; /* run: NULL, or the version the target must report */
+	double deadline_s;          /* run: > 0 bounds the whole run */
+	const char *rerun_failed;   /* run: NULL, or the JUnit file whose failures to rerun */
+	const char **paths;         /* lent; array owned */
 	size_t n_paths;
 };
 

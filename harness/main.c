@@ -6,13 +6,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
 #include "diag.h"
 #include "env.h"
 #include "exitcode.h"
+#include "gate.h"
 #include "http.h"
+#include "junit_read.h"
+#include "merge.h"
 #include "pg.h"
 #include "plan.h"
 #include "redact.h"
@@ -20,6 +24,7 @@
 #include "report.h"
 #include "result.h"
 #include "suite.h"
+#include "verdict.h"
 
 struct inputs {
 	struct gl_env *env;
@@ -98,6 +103,7 @@ static int knows_and_marks(void *env, const char *name)
 static int resolve_used_secrets(struct inputs *in, enum gl_sel **sel, struct gl_diag *diag)
 {
 	struct gl_diag scratch;
+	size_t before = gl_diag_errors(diag);
 
 	gl_diag_init(&scratch); /* names were checked at load; only marking here */
 	for (size_t i = 0; i < in->n_suites; i++) {
@@ -105,14 +111,26 @@ static int resolve_used_secrets(struct inputs *in, enum gl_sel **sel, struct gl_
 		if (!suite_selected(s, sel[i]))
 			continue;
 		gl_suite_check_names(s, knows_and_marks, in->env, &scratch);
-		if (s->replay && gl_replay_uses_database(s->replay))
+		/* Checked here, for what is selected, not at load: the same
+		 * suites/ directory runs against environments without a database
+		 * when only the smoke checks are selected. */
+		if (s->replay && gl_replay_uses_database(s->replay)) {
+			if (!gl_env_knows(in->env, "database_url"))
+				gl_diag_add(
+				        diag, s->replay->pos,
+				        "this replay reads a database, but environment '%s' has "
+				        "no 'database_url' variable",
+				        in->env->name);
 			gl_env_mark_used(in->env, "database_url");
+		}
 	}
 	gl_diag_release(&scratch);
 	if (in->env->health && in->env->health->url)
 		for (size_t i = 0; i < gl_template_n_names(in->env->health->url); i++)
 			gl_env_mark_used(in->env, gl_template_name(in->env->health->url, i));
-	return gl_env_resolve_used_secrets(in->env, diag);
+	if (gl_env_resolve_used_secrets(in->env, diag) < 0 || gl_diag_errors(diag) > before)
+		return -1;
+	return 0;
 }
 
 static size_t suites_selected(const struct inputs *in, enum gl_sel **sel)
@@ -170,8 +188,7 @@ static void list_checks(FILE *fp, const struct inputs *in, enum gl_sel **sel)
 
 static void on_signal(int sig)
 {
-	(void)sig;
-	gl_http_request_stop();
+	gl_http_request_stop_signal(sig);
 }
 
 static void install_signal_handlers(void)
@@ -203,6 +220,15 @@ static struct gl_replay_opts replay_opts(const struct gl_cli *cli, const struct 
 	};
 }
 
+static char *not_run_reason(const char *prefix, const char *reason)
+{
+	size_t len = strlen(prefix) + strlen(reason ? reason : "not ready") + 1;
+	char *p = malloc(len);
+	if (p)
+		snprintf(p, len, "%s%s", prefix, reason ? reason : "not ready");
+	return p;
+}
+
 /* Run the selected replay suites and put their results among the smoke
  * suites' in the order the suite files were given, so reports read in
  * declaration order. */
@@ -222,9 +248,22 @@ static int run_replays(struct gl_run_result *result, const struct gl_cli *cli,
 		if (s->replay) {
 			if (sel[i][0] != GL_SEL_RUN)
 				continue;
-			if (isatty(STDERR_FILENO) == 1)
-				fprintf(stderr, "greenlight: replaying '%s'\n", s->name);
-			if (gl_replay_run(&merged[n], s, &opts) < 0) {
+			int rc;
+			if (result->not_ready) {
+				char *why = not_run_reason("not run: ", result->not_ready_reason);
+				rc = why ? gl_replay_not_run(&merged[n], s, opts.per_case,
+				                             GL_OUT_SKIP, why)
+				         : -1;
+				free(why);
+			} else if (result->interrupted) {
+				rc = gl_replay_not_run(&merged[n], s, opts.per_case, GL_OUT_ERROR,
+				                       "interrupted before the replay ran");
+			} else {
+				if (isatty(STDERR_FILENO) == 1)
+					fprintf(stderr, "greenlight: replaying '%s'\n", s->name);
+				rc = gl_replay_run(&merged[n], s, &opts);
+			}
+			if (rc < 0) {
 				free(merged);
 				return -1;
 			}
@@ -246,6 +285,13 @@ static int run_replays(struct gl_run_result *result, const struct gl_cli *cli,
 
 static int run(const struct gl_cli *cli, const struct inputs *in, enum gl_sel **sel)
 {
+	/* The version under test: --expect-version, else the environment's own
+	 * when its health check can tell. Checked on every run, not only with
+	 * --wait-healthy: testing a deploy that did not happen is the commonest
+	 * false green. */
+	const char *expect = cli->expect_version;
+	if (!expect && in->env->health && in->env->health->version_path)
+		expect = in->env->expected_version;
 	struct gl_plan plan = {
 	        .suites = (const struct gl_suite *const *)in->suites,
 	        .n_suites = in->n_suites,
@@ -253,9 +299,17 @@ static int run(const struct gl_cli *cli, const struct inputs *in, enum gl_sel **
 	        .env = in->env,
 	        .jobs = cli->jobs,
 	        .harness_version = GL_VERSION,
+	        .wait_healthy_s = cli->wait_healthy_s,
+	        .expect_version = expect,
+	        .deadline_ms = (long)(cli->deadline_s * 1000),
 	};
 	struct gl_run_result *result = NULL;
+	char why[512];
 
+	if (gl_http_plan_check(&plan, why, sizeof why) < 0) {
+		fprintf(stderr, "greenlight: %s; nothing was sent\n", why);
+		return GL_EXIT_INVALID;
+	}
 	install_signal_handlers();
 	if (isatty(STDERR_FILENO) == 1)
 		fprintf(stderr, "greenlight: running against '%s' with %u jobs\n", in->env->name,
@@ -276,13 +330,39 @@ static int run(const struct gl_cli *cli, const struct inputs *in, enum gl_sel **
 	int code = GL_EXIT_PASS;
 	struct gl_counts counts;
 	gl_run_result_counts(result, &counts);
-	if (counts.failures || counts.errors || result->interrupted || counts.passed == 0)
+	if (result->not_ready) {
+		fprintf(stderr, "greenlight: environment '%s' not ready: %s\n", in->env->name,
+		        result->not_ready_reason ? result->not_ready_reason : "unknown");
+		code = GL_EXIT_NOT_READY;
+	} else if (counts.failures || counts.errors || result->interrupted || counts.passed == 0) {
 		code = GL_EXIT_FAIL;
+	}
 
 	gl_report_console(stdout, result, use_color());
 	fflush(stdout);
-	if (cli->junit && gl_report_junit_write(cli->junit, result) < 0)
+	bool junit_ok = true;
+	if (cli->junit && gl_report_junit_write(cli->junit, result) < 0) {
 		code = GL_EXIT_HARNESS;
+		junit_ok = false;
+	}
+	if (cli->html && gl_report_html_write(cli->html, result) < 0)
+		code = GL_EXIT_HARNESS;
+	/* After the JUnit file, whose digest it carries; never the digest of a
+	 * stale file a failed write left in place. */
+	if (cli->verdict) {
+		struct gl_verdict_info vi = {
+		        .junit_path = cli->junit && junit_ok ? cli->junit : NULL,
+		        .expected_version = expect,
+		        .tags = cli->tags,
+		        .n_tags = cli->n_tags,
+		        .filter = cli->filter,
+		        .shard_k = cli->shard_k,
+		        .shard_n = cli->shard_n,
+		        .exit_code = code,
+		};
+		if (gl_verdict_write(cli->verdict, result, &vi) < 0)
+			code = GL_EXIT_HARNESS;
+	}
 	gl_run_result_free(result);
 	return code;
 }
@@ -417,6 +497,97 @@ out:
 	return code;
 }
 
+/* greenlight merge OUT IN...: every input read (all problems reported), then
+ * one report with each case once and its attempts; the exit code judges the
+ * merged evidence like a run's. */
+static int merge(const struct gl_cli *cli)
+{
+	const char *out_path = cli->paths[0];
+	const char *const *in_paths = cli->paths + 1;
+	size_t n = cli->n_paths - 1;
+	struct gl_run_result **ins = calloc(n, sizeof(*ins));
+	struct gl_run_result *m = NULL;
+	struct gl_diag diag;
+	int code = GL_EXIT_INVALID;
+
+	gl_diag_init(&diag);
+	if (!ins) {
+		fputs("greenlight: out of memory\n", stderr);
+		return GL_EXIT_HARNESS;
+	}
+	bool all_read = true;
+	for (size_t i = 0; i < n; i++)
+		all_read &= gl_junit_read(&ins[i], in_paths[i], &diag) == 0;
+	if (!all_read || gl_merge(&m, ins, in_paths, n, &diag) < 0) {
+		gl_diag_print(&diag, stderr);
+		fputs("greenlight: nothing merged\n", stderr);
+		goto out;
+	}
+	struct gl_counts counts;
+	gl_run_result_counts(m, &counts);
+	gl_report_console(stdout, m, use_color());
+	fflush(stdout);
+	code = counts.failures || counts.errors || m->interrupted || counts.passed == 0
+	               ? GL_EXIT_FAIL
+	               : GL_EXIT_PASS;
+	if (gl_report_junit_write(out_path, m) < 0)
+		code = GL_EXIT_HARNESS;
+out:
+	for (size_t i = 0; i < n; i++)
+		gl_run_result_free(ins[i]);
+	free(ins);
+	gl_run_result_free(m);
+	gl_diag_release(&diag);
+	return code;
+}
+
+/* --rerun-failed FILE: the ids of what failed or errored there. Nothing
+ * failed is exit 2, never a pass on nothing. */
+static int rerun_ids(char ***ids, size_t *n, const char *path)
+{
+	struct gl_run_result *last = NULL;
+	struct gl_diag diag;
+	int code = 0;
+
+	gl_diag_init(&diag);
+	if (gl_junit_read(&last, path, &diag) < 0) {
+		gl_diag_print(&diag, stderr);
+		code = GL_EXIT_INVALID;
+	} else if (gl_rerun_selection(ids, n, last) < 0) {
+		fputs("greenlight: out of memory\n", stderr);
+		code = GL_EXIT_HARNESS;
+	} else if (*n == 0) {
+		fprintf(stderr, "greenlight: nothing failed last time in '%s': nothing to rerun\n",
+		        path);
+		code = GL_EXIT_INVALID;
+	}
+	gl_run_result_free(last);
+	gl_diag_release(&diag);
+	return code;
+}
+
+/* greenlight gate: promote (0) or hold (1), every reason printed; 2 when the
+ * policy itself is invalid. */
+static int gate(const struct gl_cli *cli)
+{
+	struct gl_gate_decision *d = NULL;
+	struct gl_diag diag;
+	int code;
+
+	gl_diag_init(&diag);
+	if (gl_gate_decide(&d, cli->policy, cli->paths, cli->n_paths, time(NULL), &diag) < 0) {
+		gl_diag_print(&diag, stderr);
+		fputs("greenlight: the policy is invalid: no decision\n", stderr);
+		code = GL_EXIT_INVALID;
+	} else {
+		gl_gate_print(stdout, d);
+		code = gl_gate_exit_code(d);
+	}
+	gl_gate_decision_free(d);
+	gl_diag_release(&diag);
+	return code;
+}
+
 int main(int argc, char **argv)
 {
 	struct gl_cli cli;
@@ -424,6 +595,8 @@ int main(int argc, char **argv)
 	struct inputs in = {0};
 	enum gl_sel **sel = NULL;
 	size_t n_selected = 0;
+	char **rerun = NULL;
+	size_t n_rerun = 0;
 	int code;
 
 	if (gl_cli_parse(&cli, argc, argv, stderr) < 0) {
@@ -439,6 +612,20 @@ int main(int argc, char **argv)
 		printf("greenlight %s\n", GL_VERSION);
 		gl_cli_release(&cli);
 		return GL_EXIT_PASS;
+	}
+
+	if (cli.cmd == GL_CMD_GATE || cli.cmd == GL_CMD_MERGE) {
+		code = cli.cmd == GL_CMD_GATE ? gate(&cli) : merge(&cli);
+		gl_cli_release(&cli);
+		return code;
+	}
+	if (cli.rerun_failed) {
+		code = rerun_ids(&rerun, &n_rerun, cli.rerun_failed);
+		if (code != 0) {
+			gl_rerun_selection_free(rerun, n_rerun);
+			gl_cli_release(&cli);
+			return code;
+		}
 	}
 
 	gl_diag_init(&diag);
@@ -462,8 +649,20 @@ int main(int argc, char **argv)
 	        .tags = cli.tags,
 	        .n_tags = cli.n_tags,
 	        .filter = cli.filter,
+	        .ids = (const char *const *)rerun,
+	        .n_ids = n_rerun,
 	        .allow_mutations = cli.allow_mutations,
 	};
+	const char *unknown = gl_plan_unknown_id((const struct gl_suite *const *)in.suites,
+	                                         in.n_suites, &selection);
+	if (unknown) {
+		fprintf(stderr,
+		        "greenlight: '%s' failed last time but is not among the suites given: "
+		        "nothing was sent\n",
+		        unknown);
+		code = GL_EXIT_INVALID;
+		goto out;
+	}
 	if (gl_plan_select(&sel, &n_selected, (const struct gl_suite *const *)in.suites,
 	                   in.n_suites, in.env, &selection) < 0) {
 		fputs("greenlight: out of memory\n", stderr);
@@ -510,6 +709,7 @@ int main(int argc, char **argv)
 
 out:
 	gl_plan_selection_free(sel, in.n_suites);
+	gl_rerun_selection_free(rerun, n_rerun);
 	inputs_release(&in);
 	gl_diag_release(&diag);
 	gl_cli_release(&cli);

@@ -161,9 +161,21 @@ static int has_any_tag(char *const *tags, size_t n_tags, const struct gl_selecti
 	return 0;
 }
 
+static bool id_is(const char *id, const struct gl_suite *s, const char *check_id)
+{
+	size_t n = strlen(s->name);
+	return strncmp(id, s->name, n) == 0 && id[n] == '/' && strcmp(id + n + 1, check_id) == 0;
+}
+
 static int matches_filter(const struct gl_suite *s, const char *check_id,
                           const struct gl_selection *sel)
 {
+	if (sel->n_ids) {
+		for (size_t i = 0; i < sel->n_ids; i++)
+			if (id_is(sel->ids[i], s, check_id))
+				return 1;
+		return 0;
+	}
 	if (!sel->filter)
 		return 1;
 	size_t len = strlen(s->name) + strlen(check_id) + 2;
@@ -231,4 +243,22 @@ void gl_plan_selection_free(enum gl_sel **sel, size_t n_suites)
 	for (size_t i = 0; i < n_suites; i++)
 		free(sel[i]);
 	free(sel);
+}
+
+const char *gl_plan_unknown_id(const struct gl_suite *const *suites, size_t n_suites,
+                               const struct gl_selection *sel)
+{
+	for (size_t i = 0; i < sel->n_ids; i++) {
+		bool found = false;
+		for (size_t k = 0; k < n_suites && !found; k++) {
+			const struct gl_suite *s = suites[k];
+			if (s->replay)
+				found = id_is(sel->ids[i], s, "replay");
+			for (size_t j = 0; j < s->n_checks && !found; j++)
+				found = id_is(sel->ids[i], s, s->checks[j].id);
+		}
+		if (!found)
+			return sel->ids[i];
+	}
+	return NULL;
 }

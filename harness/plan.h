@@ -24,7 +24,10 @@ void gl_plan_paths_free(char **paths, size_t n);
 struct gl_selection {
 	const char *const *tags; /* a check runs if it has any of these; none given: all */
 	size_t n_tags;
-	const char *filter; /* NULL, or fnmatch glob over "suite/check" */
+	const char *filter;     /* NULL, or fnmatch glob over "suite/check" */
+	const char *const *ids; /* --rerun-failed: when n_ids > 0, exactly these "suite/check"
+	                           (or "suite/replay") ids, and nothing else */
+	size_t n_ids;
 	bool allow_mutations;
 };
 
@@ -36,5 +39,11 @@ struct gl_selection {
 int gl_plan_select(enum gl_sel ***out, size_t *n_selected, const struct gl_suite *const *suites,
                    size_t n_suites, const struct gl_env *env, const struct gl_selection *sel);
 void gl_plan_selection_free(enum gl_sel **sel, size_t n_suites);
+
+/* The first of sel->ids that names no check (or replay) of the suites, or
+ * NULL when every one does. A rerun that silently skipped a renamed check
+ * would let a merged report read green. */
+const char *gl_plan_unknown_id(const struct gl_suite *const *suites, size_t n_suites,
+                               const struct gl_selection *sel);
 
 #endif

@@ -23,6 +23,10 @@ int main(void)
 	srunner_add_suite(sr, pg_suite());
 	srunner_add_suite(sr, source_suite());
 	srunner_add_suite(sr, replay_suite());
+	srunner_add_suite(sr, junit_read_suite());
+	srunner_add_suite(sr, verdict_suite());
+	srunner_add_suite(sr, gate_suite());
+	srunner_add_suite(sr, report_html_suite());
 	srunner_run_all(sr, CK_ENV);
 	int failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

@@ -20,5 +20,9 @@ Suite *golden_suite(void);
 Suite *pg_suite(void);
 Suite *source_suite(void);
 Suite *replay_suite(void);
+Suite *junit_read_suite(void);
+Suite *verdict_suite(void);
+Suite *gate_suite(void);
+Suite *report_html_suite(void);
 
 #endif

@@ -49,12 +49,13 @@ not_ok() {
 	done
 }
 
-# start_costd NAME [costd options...]: sets NAME's port in PORT and URL.
+# start_costd NAME [costd options...]: sets NAME's port in PORT and URL, and
+# COSTD_PID. COSTD_PORT=N picks the port (a redeploy on the same address).
 start_costd() {
 	local name=$1
 	shift
-	"$COSTD" --port 0 --port-file "$TMP/$name.port" --password "$GREENLIGHT_QA_PASSWORD" \
-		"$@" 2>"$TMP/$name.costd.log" &
+	"$COSTD" --port "${COSTD_PORT:-0}" --port-file "$TMP/$name.port" \
+		--password "$GREENLIGHT_QA_PASSWORD" "$@" 2>"$TMP/$name.costd.log" &
 	_pids+=("$!")
 	local i
 	for i in $(seq 200); do
@@ -67,6 +68,7 @@ start_costd() {
 	fi
 	PORT=$(cat "$TMP/$name.port")
 	URL="http://127.0.0.1:$PORT"
+	COSTD_PID=${_pids[${#_pids[@]} - 1]}
 }
 
 # gl NAME ARGS...: run greenlight; stdout, stderr and the exit code land in

@@ -57,6 +57,11 @@ expect_code nosecret 2
 expect_fixed "a missing secret names its environment variable" "$TMP/nosecret.err" \
 	"GREENLIGHT_QA_PASSWORD"
 
+gl nodb validate --env-dir "$DATA/environments" --env prod suites/quotes-bulk-sql.json
+expect_code nodb 2
+expect_fixed "a selected SQL replay needs the environment's database_url" "$TMP/nodb.err" \
+	"this replay reads a database, but environment 'prod' has no 'database_url' variable"
+
 gl badvar run --env local --var "no-equals-sign" suites/
 expect_code badvar 2
 expect_fixed "a malformed --var is explained" "$TMP/badvar.err" "invalid --var 'no-equals-sign'"
