@@ -122,6 +122,34 @@ gl badpolicy gate --policy "$DATA/bad/syntax.json" "$TMP/out/staging/verdict.jso
 expect_code badpolicy 2
 expect_grep "an invalid policy is exit 2 with its location" "$TMP/badpolicy.err" "syntax.json:5:5:"
 
+# The shipped post-deploy hook, as a deploy job calls it.
+hook() { # NAME ENV URL [VERSION]
+	local name=$1 env=$2 url=$3
+	shift 3
+	local code=0
+	GREENLIGHT=$GREENLIGHT GREENLIGHT_OUT="$TMP/hook" GREENLIGHT_ENV_DIR="$TMP/envs" \
+		GREENLIGHT_VARS="base_url=$url" GREENLIGHT_TAGS=post-deploy GREENLIGHT_WAIT=2 \
+		"$SRCDIR/ci/hooks/post-deploy" "$env" "$@" >"$TMP/$name.out" 2>"$TMP/$name.err" || code=$?
+	echo "$code" >"$TMP/$name.code"
+}
+hook hook-staging staging "$good" 2.4.0
+expect_code hook-staging 0
+hook hook-preprod preprod "$good" 2.4.0
+expect_code hook-preprod 0
+expect_junit_valid "$TMP/hook/preprod/junit.xml"
+if [ -s "$TMP/hook/preprod/verdict.json" ] && [ -s "$TMP/hook/preprod/report.html" ]; then
+	ok "the hook leaves JUnit, verdict and HTML evidence"
+else
+	not_ok "the hook leaves JUnit, verdict and HTML evidence" "$(cat "$TMP/hook-preprod.err")"
+fi
+gate hook-promote "$TMP/hook/staging/verdict.json" "$TMP/hook/preprod/verdict.json"
+expect_code hook-promote 0
+hook hook-old preprod "$good" 2.5.0
+expect_code hook-old 3
+expect_fixed "the hook says the deploy did not happen" "$TMP/hook-old.err" "NOT READY"
+gate hook-hold "$TMP/hook/staging/verdict.json" "$TMP/hook/preprod/verdict.json"
+expect_code hook-hold 1
+
 # SIGTERM in the middle of a run: complete, valid evidence that says fail.
 cat >"$TMP/hang.json" <<'JSON'
 { "suite": "hang", "checks": [
