@@ -735,20 +735,28 @@ struct merge {
 
 /* The key of a row, checked against the side's previous one: 1 when in
  * order, 0 when out of order or duplicate (recorded, row to be skipped). */
+/* The key of a side's current row as people read it. */
+static const char *show(const struct merge *m, const struct side *sd)
+{
+	return m->rp->n_keys > 1 ? sd->show.p : sd->key.p;
+}
+
 static int side_accept(struct merge *m, struct side *sd, const char *const *parts,
                        const char *label)
 {
 	key_join(&sd->key, parts, m->rp->n_keys);
-	key_show(&sd->show, &sd->key);
+	/* A single key reads as it is: no copy per row (see show()). */
+	if (m->rp->n_keys > 1)
+		key_show(&sd->show, &sd->key);
 	if (sd->have_prev) {
 		int c = key_cmp(&sd->key, &sd->prev);
 		if (c <= 0) {
 			key_show(&m->tmp, &sd->prev);
 			if (c == 0)
-				list_add(&m->order, "duplicate key '%s' in %s", sd->show.p, label);
+				list_add(&m->order, "duplicate key '%s' in %s", show(m, sd), label);
 			else
 				list_add(&m->order, "%s out of order: '%s' after '%s'", label,
-				         sd->show.p, m->tmp.p);
+				         show(m, sd), m->tmp.p);
 			return 0;
 		}
 	}
@@ -827,7 +835,7 @@ static void per_case_add(struct merge *m, const char *key, enum gl_outcome o, ch
 static void compare(struct merge *m)
 {
 	const struct gl_replay *rp = m->rp;
-	const char *key = m->ps.show.p;
+	const char *key = show(m, &m->ps);
 	bool per_case = m->opts->per_case;
 
 	if (m->prow.error) {
@@ -924,20 +932,20 @@ static int merge_run(struct merge *m)
 		                                     : 1;
 		if (c < 0) {
 			if (m->prow.error)
-				list_add(&m->unexpected, "%s (and it failed: %s)", m->ps.show.p,
+				list_add(&m->unexpected, "%s (and it failed: %s)", show(m, &m->ps),
 				         m->prow.error);
 			else
-				list_add(&m->unexpected, "%s", m->ps.show.p);
+				list_add(&m->unexpected, "%s", show(m, &m->ps));
 			if (m->opts->per_case)
 				per_case_add(
-				        m, m->ps.show.p, GL_OUT_FAIL,
+				        m, show(m, &m->ps), GL_OUT_FAIL,
 				        xprintf("unexpected: not in golden '%s'", m->rp->golden),
 				        NULL);
 			pst = produced_next(m);
 		} else if (c > 0) {
-			list_add(&m->missing, "%s", m->gs.show.p);
+			list_add(&m->missing, "%s", show(m, &m->gs));
 			if (m->opts->per_case)
-				per_case_add(m, m->gs.show.p, GL_OUT_FAIL,
+				per_case_add(m, show(m, &m->gs), GL_OUT_FAIL,
 				             xprintf("missing: in golden '%s' but not produced",
 				                     m->rp->golden),
 				             NULL);
