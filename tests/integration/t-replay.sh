@@ -212,6 +212,29 @@ for what in missing unexpected duplicate unparsable; do
 done
 expect_fixed "the missing row is named" "$TMP/broken.xml" "r-9999999"
 
+# Outputs computed by something else, in a file: compared the same way.
+python3 - "$TMP/golden/quotes.csv" "$TMP/outputs.csv" <<'PY'
+import decimal, sys
+lines = open(sys.argv[1]).read().splitlines()
+out = [lines[0]]
+for i, line in enumerate(lines[1:]):
+    row = line.split(",")
+    if i % 100 == 0:  # every 100th cost off by +0.0005, every 100th+50 by -0.0005
+        row[-1] = str(decimal.Decimal(row[-1]) + decimal.Decimal("0.0005"))
+    elif i % 100 == 50:
+        row[-1] = str(decimal.Decimal(row[-1]) - decimal.Decimal("0.0005"))
+    out.append(",".join(row))
+open(sys.argv[2], "w").write("\n".join(out) + "\n")
+PY
+cat >"$TMP/file.json" <<JSON
+{ "suite": "quotes", "replay": { "key": "record_id", "calculate": { "file": "$TMP/outputs.csv" },
+  "outputs": { "list_cost": {}, "savings": {}, "cost": {} }, "golden": "$TMP/golden/quotes.csv" } }
+JSON
+gl file run "${envs[@]}" --junit "$TMP/file.xml" "$TMP/file.json"
+expect_code file 0
+expect_case "outputs from a file: within tolerance, both ways" "$TMP/file.xml" quotes "cost within tolerance" pass
+expect_grep "outputs from a file: the differences are counted" "$TMP/file.xml" 'name="replay.rows.within" value="60"'
+
 # No golden at all: an error, never a pass.
 write_suite "$TMP/q4.json" "$TMP/nowhere/quotes.csv"
 gl nogolden run "${envs[@]}" --var "base_url=$good" --junit "$TMP/nogolden.xml" "$TMP/q4.json"
