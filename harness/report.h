@@ -7,6 +7,13 @@
 
 #include "result.h"
 
+/* Render r with `render` into a temporary file beside path and rename it
+ * over path (atomic.h): a reader never sees half a report, and a failed
+ * write leaves the old file intact. Returns 0, or -1 with "greenlight:
+ * cannot write 'PATH': reason" on stderr. Every report writer is this. */
+int gl_report_write(const char *path, const struct gl_run_result *r,
+                    int (*render)(FILE *fp, const struct gl_run_result *r));
+
 /* Write JUnit XML to path: to a temporary file in the same directory, flushed
  * and fsync'd, then renamed over path, so that a reader never sees half a
  * report and a failed write leaves the old file intact. Returns 0, or -1 with

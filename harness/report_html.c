@@ -1018,24 +1018,5 @@ int gl_report_html_render(FILE *fp, const struct gl_run_result *r)
 
 int gl_report_html_write(const char *path, const struct gl_run_result *r)
 {
-	struct gl_atomic a;
-	int err = 0;
-
-	if (gl_atomic_open(&a, path) != 0) {
-		err = errno;
-		goto fail;
-	}
-	if (gl_report_html_render(a.fp, r) != 0) {
-		err = errno;
-		gl_atomic_abort(&a);
-		goto fail;
-	}
-	if (gl_atomic_commit(&a) != 0) {
-		err = errno;
-		goto fail;
-	}
-	return 0;
-fail:
-	fprintf(stderr, "greenlight: cannot write '%s': %s\n", path, strerror(err ? err : EIO));
-	return -1;
+	return gl_report_write(path, r, gl_report_html_render);
 }

@@ -405,7 +405,8 @@ int gl_report_junit_render(FILE *fp, const struct gl_run_result *r)
 	return 0;
 }
 
-int gl_report_junit_write(const char *path, const struct gl_run_result *r)
+int gl_report_write(const char *path, const struct gl_run_result *r,
+                    int (*render)(FILE *fp, const struct gl_run_result *r))
 {
 	struct gl_atomic a;
 	int err = 0;
@@ -414,7 +415,7 @@ int gl_report_junit_write(const char *path, const struct gl_run_result *r)
 		err = errno;
 		goto fail;
 	}
-	if (gl_report_junit_render(a.fp, r) != 0) {
+	if (render(a.fp, r) != 0) {
 		err = errno;
 		gl_atomic_abort(&a);
 		goto fail;
@@ -427,4 +428,9 @@ int gl_report_junit_write(const char *path, const struct gl_run_result *r)
 fail:
 	fprintf(stderr, "greenlight: cannot write '%s': %s\n", path, strerror(err ? err : EIO));
 	return -1;
+}
+
+int gl_report_junit_write(const char *path, const struct gl_run_result *r)
+{
+	return gl_report_write(path, r, gl_report_junit_render);
 }
