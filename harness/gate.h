@@ -16,16 +16,20 @@
  *     "require_junit": true
  *   }
  *
- * | key             | required | meaning |
- * |-----------------|----------|---------|
- * | `promote_to`    | yes      | the environment the release goes to; named in the decision |
- * | `require`       | yes      | a non-empty array: per environment (each named once), the suites
- * that must have passed there (a non-empty array of suite names) | | `max_age_hours` | no (24)  | a
- * verdict that finished longer ago than this holds | | `same_version`  | no (true)| every required
- * verdict reports a version, the same one, and it equals the version the run expected when it
- * expected one | | `require_junit` | no (true)| each verdict's JUnit file exists (junit.file,
- * relative to the verdict's directory) and matches the SHA-256 in the verdict | | `description`   |
- * no       | text, ignored |
+ * Keys:
+ *   promote_to     required: the environment the release goes to, named in
+ *                  the decision.
+ *   require        required: a non-empty array, per environment (each named
+ *                  once), of the suites that must have passed there (a
+ *                  non-empty array of suite names).
+ *   max_age_hours  default 24: a verdict that finished longer ago holds.
+ *   same_version   default true: every required verdict reports a version,
+ *                  the same one, equal to the version its run expected when
+ *                  it expected one.
+ *   require_junit  default true: each verdict's JUnit file exists
+ *                  (junit.file, relative to the verdict's directory) and
+ *                  matches the SHA-256 in the verdict.
+ *   description    text, ignored.
  *
  * The decision holds, and says why, for every one of: no verdict given; a
  * verdict that cannot be read, is not a greenlight verdict, or does not add
