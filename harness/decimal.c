@@ -2,6 +2,7 @@
 #include "decimal.h"
 
 #include <assert.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -67,35 +68,54 @@ static int push_digit(gl_dec_int *acc, int digit)
 	return 0;
 }
 
-int gl_dec_parse(struct gl_dec *out, const char *text, size_t len)
+static const uint64_t pow10[GL_DEC_PLACES + 1] = {1,      10,      100,      1000,      10000,
+                                                  100000, 1000000, 10000000, 100000000, 1000000000};
+
+/* The common amount ([+-]digits[.digits], at most 18 digits and GL_DEC_PLACES
+ * decimals) in one pass: replays parse a value per case and field, so this
+ * is their hottest loop. Returns false for anything else, which scan() then
+ * checks and reports; the digits are summed in 64 bits (wrapping harmlessly
+ * when there are too many: the result is then discarded) and scaled once. */
+static bool parse_short(struct gl_dec *out, const char *text, size_t len)
+{
+	size_t i = len > 0 && (text[0] == '+' || text[0] == '-');
+	size_t int_at = i;
+	uint64_t v = 0;
+
+	while (i < len && is_digit(text[i]))
+		v = v * 10 + (uint64_t)(text[i++] - '0');
+	size_t n_int = i - int_at;
+	size_t n_frac = 0;
+	if (i < len && text[i] == '.') {
+		size_t frac_at = ++i;
+		while (i < len && is_digit(text[i]))
+			v = v * 10 + (uint64_t)(text[i++] - '0');
+		n_frac = i - frac_at;
+		if (n_frac == 0)
+			return false;
+	}
+	if (i < len || n_int == 0 || n_frac > GL_DEC_PLACES || n_int + n_frac > 18)
+		return false;
+	gl_dec_int acc = (gl_dec_int)v * (gl_dec_int)pow10[GL_DEC_PLACES - n_frac];
+	out->units = text[0] == '-' ? -acc : acc;
+	return true;
+}
+
+/* Everything parse_short() does not take: errors, and more than 18 digits.
+ * Kept out of line so that the common path stays a leaf with a short
+ * prologue. */
+static __attribute__((noinline)) int parse_long(struct gl_dec *out, const char *text, size_t len)
 {
 	size_t int_at, n_int, frac_at, n_frac;
 	gl_dec_int acc = 0;
 	int rc;
 
-	assert(out);
-	assert(text || len == 0);
 	rc = scan(text, len, &int_at, &n_int, &frac_at, &n_frac);
 	if (rc < 0)
 		return rc;
 	if (n_frac > GL_DEC_PLACES)
 		return GL_DEC_EPLACES;
-	/* The common case (at most 18 digits: any amount below 10^9 with nine
-	 * decimals) cannot overflow 64 bits, let alone 128: add the digits in
-	 * 64 bits and scale once. Replays parse two values per case and field,
-	 * so this is their hottest loop. */
-	if (n_int + n_frac <= 18) {
-		static const uint64_t pow10[GL_DEC_PLACES + 1] = {
-		        1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000, 1000000000};
-		uint64_t v = 0;
-		for (size_t i = 0; i < n_int; i++)
-			v = v * 10 + (uint64_t)(text[int_at + i] - '0');
-		for (size_t i = 0; i < n_frac; i++)
-			v = v * 10 + (uint64_t)(text[frac_at + i] - '0');
-		acc = (gl_dec_int)v * (gl_dec_int)pow10[GL_DEC_PLACES - n_frac];
-		out->units = text[0] == '-' ? -acc : acc;
-		return 0;
-	}
+	/* parse_short() took every value of at most 18 digits */
 	for (size_t i = 0; i < n_int; i++) {
 		if (push_digit(&acc, text[int_at + i] - '0') < 0)
 			return GL_DEC_ERANGE;
@@ -107,6 +127,15 @@ int gl_dec_parse(struct gl_dec *out, const char *text, size_t len)
 	}
 	out->units = text[0] == '-' ? -acc : acc;
 	return 0;
+}
+
+int gl_dec_parse(struct gl_dec *out, const char *text, size_t len)
+{
+	assert(out);
+	assert(text || len == 0);
+	if (parse_short(out, text, len))
+		return 0;
+	return parse_long(out, text, len);
 }
 
 /* Copy text for a message: cut long, no control bytes. */

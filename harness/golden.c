@@ -1269,11 +1269,13 @@ static void parse_error(struct meta_ctx *c, const char *text, const char *at)
 }
 
 static void check_digest(struct meta_ctx *c, const char *csv_path, const struct gl_golden_meta *m,
-                         bool allow_edited)
+                         bool allow_edited, const char *known)
 {
 	char found[GL_DIGEST_LEN];
 
-	if (gl_digest_sha256_file(found, csv_path) != 0) {
+	if (known) {
+		snprintf(found, sizeof found, "%s", known);
+	} else if (gl_digest_sha256_file(found, csv_path) != 0) {
 		gl_diag_add(c->diag, (struct gl_pos){csv_path, 0, 0}, "cannot read '%s': %s",
 		            csv_path, strerror(errno));
 		return;
@@ -1288,6 +1290,12 @@ static void check_digest(struct meta_ctx *c, const char *csv_path, const struct 
 
 int gl_golden_meta_read(struct gl_golden_meta **out, const char *csv_path, bool allow_edited,
                         struct gl_diag *diag)
+{
+	return gl_golden_meta_read_digest(out, csv_path, allow_edited, NULL, diag);
+}
+
+int gl_golden_meta_read_digest(struct gl_golden_meta **out, const char *csv_path, bool allow_edited,
+                               const char *digest, struct gl_diag *diag)
 {
 	struct meta_ctx c = {.diag = diag};
 	struct gl_golden_meta *m = NULL;
@@ -1338,7 +1346,7 @@ int gl_golden_meta_read(struct gl_golden_meta **out, const char *csv_path, bool 
 	get_string(&c, "suite_digest", false, &m->suite_digest);
 	get_string(&c, "cases_digest", false, &m->cases_digest);
 	get_string(&c, "golden_digest", false, &m->golden_digest);
-	check_digest(&c, csv_path, m, allow_edited);
+	check_digest(&c, csv_path, m, allow_edited, digest);
 out:
 	cJSON_Delete(root);
 	free(text);

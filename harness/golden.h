@@ -48,6 +48,10 @@ struct gl_golden_meta {
  * Returns 0 or -1. *out belongs to the caller: gl_golden_meta_free(). */
 int gl_golden_meta_read(struct gl_golden_meta **out, const char *csv_path, bool allow_edited,
                         struct gl_diag *diag);
+/* The same, given the .csv's digest (gl_digest_sha256_file()) when the caller
+ * has just computed it: a large golden is then read once, not twice. */
+int gl_golden_meta_read_digest(struct gl_golden_meta **out, const char *csv_path, bool allow_edited,
+                               const char *digest, struct gl_diag *diag);
 void gl_golden_meta_free(struct gl_golden_meta *m);
 
 /* Recording. Rows must arrive in strictly increasing key order (a duplicate

@@ -58,6 +58,11 @@ void gl_http_request_stop_signal(int sig)
 	stop_requested = sig > 0 ? sig : -1;
 }
 
+int gl_http_stop_pending(void)
+{
+	return stop_requested;
+}
+
 static double mono_now(void)
 {
 	struct timespec ts;

@@ -80,4 +80,8 @@ void gl_http_request_stop(void);
  * SIGTERM" (SIGINT, or "signal N" for others). Async-signal-safe. */
 void gl_http_request_stop_signal(int sig);
 
+/* Whether a stop was asked for and not yet consumed by gl_http_run(): 0, -1
+ * for gl_http_request_stop(), or the signal. The replays poll it. */
+int gl_http_stop_pending(void);
+
 #endif

@@ -232,10 +232,18 @@ static char *not_run_reason(const char *prefix, const char *reason)
 /* Run the selected replay suites and put their results among the smoke
  * suites' in the order the suite files were given, so reports read in
  * declaration order. */
+static double mono_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 static int run_replays(struct gl_run_result *result, const struct gl_cli *cli,
-                       const struct inputs *in, enum gl_sel **sel)
+                       const struct inputs *in, enum gl_sel **sel, double deadline_mono)
 {
 	struct gl_replay_opts opts = replay_opts(cli, in);
+	opts.deadline_mono = deadline_mono;
 	struct gl_suite_result *merged =
 	        calloc(in->n_suites + result->n_suites + 1, sizeof(*merged));
 	size_t n = 0;
@@ -255,7 +263,9 @@ static int run_replays(struct gl_run_result *result, const struct gl_cli *cli,
 				                             GL_OUT_SKIP, why)
 				         : -1;
 				free(why);
-			} else if (result->interrupted) {
+			} else if (result->interrupted || gl_http_stop_pending() ||
+			           (deadline_mono > 0 && mono_now() >= deadline_mono)) {
+				result->interrupted = 1;
 				rc = gl_replay_not_run(&merged[n], s, opts.per_case, GL_OUT_ERROR,
 				                       "interrupted before the replay ran");
 			} else {
@@ -310,6 +320,8 @@ static int run(const struct gl_cli *cli, const struct inputs *in, enum gl_sel **
 		fprintf(stderr, "greenlight: %s; nothing was sent\n", why);
 		return GL_EXIT_INVALID;
 	}
+	/* The deadline covers everything: readiness, checks and replays. */
+	double deadline_mono = cli->deadline_s > 0 ? mono_now() + cli->deadline_s : 0;
 	install_signal_handlers();
 	if (isatty(STDERR_FILENO) == 1)
 		fprintf(stderr, "greenlight: running against '%s' with %u jobs\n", in->env->name,
@@ -321,11 +333,16 @@ static int run(const struct gl_cli *cli, const struct inputs *in, enum gl_sel **
 		return GL_EXIT_HARNESS;
 	}
 
-	if (run_replays(result, cli, in, sel) < 0) {
+	if (run_replays(result, cli, in, sel, deadline_mono) < 0) {
 		fputs("greenlight: out of memory\n", stderr);
 		gl_run_result_free(result);
 		return GL_EXIT_HARNESS;
 	}
+
+	/* A replay cut short by a signal or the deadline makes the run
+	 * interrupted, like a check would. */
+	if (gl_http_stop_pending() || (deadline_mono > 0 && mono_now() >= deadline_mono))
+		result->interrupted = 1;
 
 	int code = GL_EXIT_PASS;
 	struct gl_counts counts;

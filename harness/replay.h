@@ -86,6 +86,11 @@ struct gl_replay_opts {
 	unsigned shard_n;
 	bool per_case;            /* --junit-per-case: one testcase per case instead of per field */
 	bool allow_edited_golden; /* accept a golden whose digest no longer matches its sidecar */
+	/* CLOCK_MONOTONIC seconds by which the whole run must end (--deadline);
+	 * 0: none. Past it, or on SIGINT/SIGTERM (gl_http_stop_pending()), the
+	 * replay stops: completeness is an error saying why, the fields keep what
+	 * was compared. */
+	double deadline_mono;
 };
 
 /* Run one replay suite against its golden. out is filled (its name, file,

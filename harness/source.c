@@ -2,7 +2,8 @@
  * buffer into one record buffer that is reused for every record. A record is
  * parsed in place: fields are unquoted and NUL-terminated inside the record
  * buffer, so reading a row allocates nothing (JSON Lines: cJSON's own tree
- * aside). */
+ * aside). The common CSV record, one line without quotes that lies whole in
+ * the read buffer, is not even copied: it is cut in the read buffer. */
 #include "source.h"
 
 #include <assert.h>
@@ -50,7 +51,7 @@ struct file_source {
 	bool failed; /* sticky: an I/O error was returned */
 	bool done;   /* END was returned */
 
-	char *rbuf; /* READ_BUF_SIZE bytes; [rpos, rlen) unread */
+	char *rbuf; /* READ_BUF_SIZE bytes and REC_PAD of zeros; [rpos, rlen) unread */
 	size_t rpos;
 	size_t rlen;
 
@@ -261,33 +262,33 @@ static enum parse parse_csv(struct file_source *fs, size_t *n_out, bool grow)
 	return PARSE_OK;
 }
 
-/* Field k of a plain line ends at `at`: cut it there. */
-static inline void cut_plain(struct file_source *fs, size_t k, size_t start, size_t at)
+/* Field k of a plain line p ends at `at`: cut it there. */
+static inline void cut_plain(struct file_source *fs, char *p, size_t k, size_t start, size_t at)
 {
 	if (k < fs->cap_off) {
 		fs->off[k] = start;
 		fs->len[k] = at - start;
-		fs->rec[at] = '\0';
+		p[at] = '\0';
 	}
 }
 
-/* A '"' was found after some fields were cut: put their commas back. */
-static bool uncut_plain(struct file_source *fs, size_t k)
+/* A '"' was found after some fields of p were cut: put their commas back. */
+static bool uncut_plain(struct file_source *fs, char *p, size_t k)
 {
 	size_t cut = k < fs->cap_off ? k : fs->cap_off;
 
 	for (size_t f = 0; f < cut; f++)
-		fs->rec[fs->off[f] + fs->len[f]] = ',';
+		p[fs->off[f] + fs->len[f]] = ',';
 	return false;
 }
 
-/* The common record: one line, no quotes. Commas are found sixteen bytes at a
- * time (a memchr call per field costs more than the field); rec has REC_PAD
- * bytes of slack so the last block may be read whole. Returns false, with rec
- * as it was, when the line has a '"': parse_csv then takes it. */
-static bool split_plain(struct file_source *fs, size_t le, size_t *n_out)
+/* The common record: one line p (rec, or a line inside rbuf), no quotes.
+ * Commas are found sixteen bytes at a time (a memchr call per field costs
+ * more than the field); rec and rbuf have REC_PAD bytes of slack so the last
+ * block may be read whole. Returns false, with p as it was, when the line has
+ * a '"': parse_csv then takes it. */
+static bool split_plain(struct file_source *fs, char *p, size_t le, size_t *n_out)
 {
-	const char *p = fs->rec;
 	size_t k = 0;
 	size_t start = 0;
 	size_t i = 0;
@@ -299,21 +300,21 @@ static bool split_plain(struct file_source *fs, size_t le, size_t *n_out)
 		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
 		unsigned live = le - i >= 16 ? 0xFFFFu : (1u << (le - i)) - 1;
 		if ((unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, quote)) & live)
-			return uncut_plain(fs, k);
+			return uncut_plain(fs, p, k);
 		unsigned m = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, comma)) & live;
 		while (m) {
 			size_t at = i + (size_t)__builtin_ctz(m);
 			m &= m - 1;
-			cut_plain(fs, k++, start, at);
+			cut_plain(fs, p, k++, start, at);
 			start = at + 1;
 		}
 	}
 #else
 	for (; i < le; i++) {
 		if (p[i] == '"')
-			return uncut_plain(fs, k);
+			return uncut_plain(fs, p, k);
 		if (p[i] == ',') {
-			cut_plain(fs, k++, start, i);
+			cut_plain(fs, p, k++, start, i);
 			start = i + 1;
 		}
 	}
@@ -321,7 +322,7 @@ static bool split_plain(struct file_source *fs, size_t le, size_t *n_out)
 	size_t end = le;
 	if (end > start && p[end - 1] == '\r')
 		end--;
-	cut_plain(fs, k++, start, end);
+	cut_plain(fs, p, k++, start, end);
 	*n_out = k;
 	return true;
 }
@@ -368,6 +369,46 @@ static enum gl_source_status bad(struct gl_source *s, struct gl_row *row, unsign
 	return GL_SOURCE_BAD;
 }
 
+/* The next line lies whole in rbuf and is a plain record: cut it there, with
+ * no copy, and consume it. Returns false, with rbuf and rpos as they were,
+ * when the line is not whole in rbuf, may be blank or has a '"'. */
+static bool csv_in_place(struct file_source *fs, char **base, size_t *n_out)
+{
+	char *start = fs->rbuf + fs->rpos;
+	char *nl = memchr(start, '\n', fs->rlen - fs->rpos);
+
+	if (!nl)
+		return false;
+	size_t le = (size_t)(nl - start);
+	if (le == 0 || start[0] == '\r')
+		return false; /* perhaps blank: the general path skips those */
+	if (!split_plain(fs, start, le, n_out))
+		return false;
+	fs->rpos += le + 1;
+	fs->next_line++;
+	*base = start;
+	return true;
+}
+
+/* Select the caller's fields from a record of n columns cut in base. */
+static enum gl_source_status csv_row(struct gl_source *s, struct gl_row *row, unsigned long line,
+                                     const char *base, size_t n)
+{
+	struct file_source *fs = s->impl;
+
+	if (n != fs->n_cols)
+		return bad(s, row, line, "expected %zu fields, got %zu", fs->n_cols, n);
+	for (size_t i = 0; i < fs->n_fields; i++) {
+		fs->values[i] = base + fs->off[fs->col_of[i]];
+		fs->lens[i] = fs->len[fs->col_of[i]];
+	}
+	row->values = fs->values;
+	row->lens = fs->lens;
+	row->n = fs->n_fields;
+	row->line = line;
+	return GL_SOURCE_ROW;
+}
+
 static enum gl_source_status csv_next(struct gl_source *s, struct gl_row *row)
 {
 	struct file_source *fs = s->impl;
@@ -377,9 +418,13 @@ static enum gl_source_status csv_next(struct gl_source *s, struct gl_row *row)
 	for (;;) {
 		if (fs->done)
 			return GL_SOURCE_END;
+		unsigned long line = fs->next_line;
+		char *base = NULL;
+		size_t n = 0;
+		if (csv_in_place(fs, &base, &n))
+			return csv_row(s, row, line, base, n);
 		fs->rec_len = 0;
 		fs->too_long = false;
-		unsigned long line = fs->next_line;
 		int rc = read_line(fs);
 		if (rc < 0)
 			return io_fail(s, errno);
@@ -389,13 +434,12 @@ static enum gl_source_status csv_next(struct gl_source *s, struct gl_row *row)
 		}
 		if (!fs->too_long && blank_line(fs->rec, fs->rec_len, false))
 			continue;
-		size_t n = 0;
 		size_t le = fs->rec_len;
 		if (le > 0 && fs->rec[le - 1] == '\n')
 			le--;
 		if (!fs->too_long) /* defined bytes for split_plain's last block */
 			memset(fs->rec + fs->rec_len, 0, REC_PAD);
-		if (fs->too_long || !split_plain(fs, le, &n)) {
+		if (fs->too_long || !split_plain(fs, fs->rec, le, &n)) {
 			switch (parse_csv(fs, &n, false)) {
 			case PARSE_OK:
 				break;
@@ -411,17 +455,7 @@ static enum gl_source_status csv_next(struct gl_source *s, struct gl_row *row)
 				return bad(s, row, line, "unterminated quoted field");
 			}
 		}
-		if (n != fs->n_cols)
-			return bad(s, row, line, "expected %zu fields, got %zu", fs->n_cols, n);
-		for (size_t i = 0; i < fs->n_fields; i++) {
-			fs->values[i] = fs->rec + fs->off[fs->col_of[i]];
-			fs->lens[i] = fs->len[fs->col_of[i]];
-		}
-		row->values = fs->values;
-		row->lens = fs->lens;
-		row->n = fs->n_fields;
-		row->line = line;
-		return GL_SOURCE_ROW;
+		return csv_row(s, row, line, fs->rec, n);
 	}
 }
 
@@ -751,7 +785,7 @@ int gl_source_open_file(struct gl_source **out, const char *path, const char *co
 	fs->fmt = fmt;
 	fs->next_line = 1;
 	s->label = strdup(path);
-	fs->rbuf = malloc(READ_BUF_SIZE);
+	fs->rbuf = calloc(1, READ_BUF_SIZE + REC_PAD);
 	fs->rec = malloc(RECORD_INIT);
 	fs->rec_cap = RECORD_INIT;
 	fs->fields = calloc(n_fields + 1, sizeof *fs->fields);
@@ -825,7 +859,7 @@ size_t gl_source_file_buffer_bytes(const struct gl_source *s)
 	const struct file_source *fs = s->impl;
 
 	assert(s->ops == &csv_ops || s->ops == &jsonl_ops);
-	return READ_BUF_SIZE + fs->rec_cap + fs->vcap;
+	return READ_BUF_SIZE + REC_PAD + fs->rec_cap + fs->vcap;
 }
 
 unsigned long gl_shard_hash(const char *key, size_t len)

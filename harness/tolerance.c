@@ -363,7 +363,10 @@ static void add_exact(struct gl_tol_field *f, const char *key, struct gl_dec val
 	else
 		f->zeros_pending++;
 	f->bins[4]++;
-	record_abs(f, 0);
+	if (!f->coarse && f->n_distinct > 0 && f->distinct[0] == 0)
+		f->distinct_count[0]++; /* record_abs(f, 0) without the call, as it is usual */
+	else
+		record_abs(f, 0);
 	if (f->n_worst < GL_TOL_WORST_K)
 		keep_worst(f, key, value, value, zero, GL_V_EXACT, seq);
 }

@@ -389,6 +389,58 @@ START_TEST(test_bounded_memory)
 }
 END_TEST
 
+/* Records are cut in the read buffer when they lie whole in it, and copied
+ * when they straddle two reads or have quotes: every value and line number
+ * must be the same either way, blank lines and bad records included. */
+START_TEST(test_csv_across_reads)
+{
+	const unsigned long rows = 30000;
+	snprintf(path_buf, sizeof path_buf, "%s/across.csv", tmp_dir);
+	FILE *fp = fopen(path_buf, "w");
+	ck_assert_ptr_nonnull(fp);
+	fprintf(fp, "id,text,n\n");
+	for (unsigned long i = 1; i <= rows; i++) {
+		const char *eol = i % 11 ? "\n" : "\r\n";
+		if (i % 17 == 0)
+			fprintf(fp, "only,two%s", eol);
+		if (i % 7 == 0)
+			fprintf(fp, "r-%06lu,\"x\ny%lu\",%lu%s", i, i % 40, i * 31, eol);
+		else
+			fprintf(fp, "r-%06lu,%.*s,%lu%s", i, (int)(i % 40),
+			        "abcdefghijklmnopqrstuvwxyz0123456789ABCD", i * 31, eol);
+		if (i % 13 == 0)
+			fprintf(fp, "%s", i % 2 ? "\n" : "\r\n");
+	}
+	ck_assert_int_eq(fclose(fp), 0);
+
+	const char *fields[] = {"n", "id", "text"};
+	struct gl_source *s = open_ok(path_buf, fields, 3);
+	struct gl_row row;
+	unsigned long line = 2;
+	char want[64];
+
+	for (unsigned long i = 1; i <= rows; i++) {
+		if (i % 17 == 0)
+			expect_bad(s, line++, "expected 3 fields, got 2");
+		expect_row(s, &row, line);
+		line += i % 7 ? 1 : 2;
+		snprintf(want, sizeof want, "%lu", i * 31);
+		expect_value(&row, 0, want);
+		snprintf(want, sizeof want, "r-%06lu", i);
+		expect_value(&row, 1, want);
+		if (i % 7 == 0)
+			snprintf(want, sizeof want, "x\ny%lu", i % 40);
+		else
+			snprintf(want, sizeof want, "%.*s", (int)(i % 40),
+			         "abcdefghijklmnopqrstuvwxyz0123456789ABCD");
+		expect_value(&row, 2, want);
+		line += i % 13 == 0;
+	}
+	ck_assert_int_eq(gl_source_next(s, &row), GL_SOURCE_END);
+	gl_source_close(s);
+}
+END_TEST
+
 START_TEST(test_shard_hash)
 {
 	/* python3: int(hashlib.md5(KEY).hexdigest()[:8], 16), which is
@@ -468,6 +520,7 @@ Suite *source_suite(void)
 	tcase_add_test(tc, test_jsonl_control_whitespace);
 	tcase_add_test(tc, test_record_over_1mib);
 	tcase_add_test(tc, test_bounded_memory);
+	tcase_add_test(tc, test_csv_across_reads);
 	tcase_add_test(tc, test_shard_hash);
 	tcase_add_test(tc, test_fixture_dataset);
 	suite_add_tcase(s, tc);

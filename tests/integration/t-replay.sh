@@ -235,6 +235,29 @@ expect_code file 0
 expect_case "outputs from a file: within tolerance, both ways" "$TMP/file.xml" quotes "cost within tolerance" pass
 expect_grep "outputs from a file: the differences are counted" "$TMP/file.xml" 'name="replay.rows.within" value="60"'
 
+# A replay cut short by --deadline or SIGTERM: complete, valid evidence that
+# says so; never a pass on the cases that happened to be compared.
+start_costd slow --fault slow
+gl deadline run "${envs[@]}" --var "base_url=$URL" --deadline 3 --junit "$TMP/deadline.xml" "$TMP/quotes.json"
+expect_code deadline 1
+expect_junit_valid "$TMP/deadline.xml"
+expect_case "--deadline: completeness is an error saying so" "$TMP/deadline.xml" quotes completeness error \
+	"deadline"
+(cd "$SRCDIR" && exec "$GREENLIGHT" run "${envs[@]}" --var "base_url=$URL" --junit "$TMP/term.xml" \
+	"$TMP/quotes.json") >"$TMP/term.out" 2>"$TMP/term.err" &
+runner=$!
+sleep 3.5 # past the health check (2 s with the slow fault): inside the replay
+kill -TERM "$runner"
+code=0
+wait "$runner" || code=$?
+echo "$code" >"$TMP/term.code"
+expect_code term 1
+expect_junit_valid "$TMP/term.xml"
+expect_case "SIGTERM mid-replay: completeness is an error naming the signal" "$TMP/term.xml" quotes \
+	completeness error "SIGTERM"
+expect_fixed "SIGTERM mid-replay: the report says interrupted" "$TMP/term.xml" \
+	'<property name="greenlight.interrupted" value="true"/>'
+
 # No golden at all: an error, never a pass.
 write_suite "$TMP/q4.json" "$TMP/nowhere/quotes.csv"
 gl nogolden run "${envs[@]}" --var "base_url=$good" --junit "$TMP/nogolden.xml" "$TMP/q4.json"
