@@ -499,7 +499,10 @@ static void eval_text(struct evalctx *c, const struct gl_assertion *a, const cha
 		}
 		break;
 	case GL_CMP_MATCHES:
-		if (!actual || !a->re || regexec(a->re, actual, 0, NULL, 0) != 0) {
+		/* regexec stops at a NUL: "ok\0ERROR" must not match "^ok$". Text
+		 * with a NUL inside never matches. */
+		if (!actual || !a->re || memchr(actual, '\0', actual_len) ||
+		    regexec(a->re, actual, 0, NULL, 0) != 0) {
 			sb_printf(&m, "%s: expected to match ", subject);
 			sb_quote(&m, a->operand ? gl_template_text(a->operand) : "",
 			         a->operand ? strlen(gl_template_text(a->operand)) : 0);
@@ -848,6 +851,23 @@ static int take_captures(struct gl_eval *out, struct evalctx *c, const struct gl
 	return 0;
 }
 
+/* A failed step keeps no captures, but its secret ones are still registered:
+ * the failure's detail quotes the body they are in. */
+static int register_secret_captures(struct evalctx *c, const struct gl_step *step)
+{
+	for (size_t i = 0; i < step->n_captures; i++) {
+		const struct gl_capture *cap = &step->captures[i];
+		if (!cap->secret)
+			continue;
+		char *value = capture_value(c, cap);
+		int rc = value ? gl_redact_add(value) : 0;
+		free(value);
+		if (rc < 0 || c->oom)
+			return -1;
+	}
+	return 0;
+}
+
 static void free_captures(struct gl_eval *e)
 {
 	for (size_t i = 0; i < e->n_captures; i++) {
@@ -870,7 +890,8 @@ int gl_assert_eval(struct gl_eval *out, const struct gl_step *step, const struct
 		eval_one(&c, &step->asserts[i]);
 	if (c.oom)
 		goto err;
-	if (c.n_failures == 0 && take_captures(out, &c, step) < 0)
+	if (c.n_failures == 0 ? take_captures(out, &c, step) < 0
+	                      : register_secret_captures(&c, step) < 0)
 		goto err;
 	if (c.oom || c.detail.oom)
 		goto err;

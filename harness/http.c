@@ -486,6 +486,11 @@ static int prepare(struct task *t, const char **missing)
 		goto out;
 	free(c->url);
 	c->url = url;
+	/* A URL may carry credentials (user:password@host): never shown. */
+	if (gl_redact_add_url_password(url) < 0) {
+		rc = -2;
+		goto out;
+	}
 
 	for (size_t i = 0; i < req->n_headers; i++) {
 		free(value);

@@ -2,6 +2,7 @@
  * -> exit code. Every exit code comes from exitcode.h. */
 #include <dirent.h>
 #include <errno.h>
+#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -151,9 +152,14 @@ static int print_invalid(const struct gl_diag *diag)
 
 static void register_secrets(const struct gl_env *env)
 {
-	for (size_t i = 0; i < env->n_vars; i++)
+	for (size_t i = 0; i < env->n_vars; i++) {
 		if (env->vars[i].secret && env->vars[i].value)
 			gl_redact_add(env->vars[i].value);
+		/* base_url=https://user:password@host, a database URL given with
+		 * --var: the password is a secret wherever it comes from. */
+		if (env->vars[i].value)
+			gl_redact_add_url_password(env->vars[i].value);
+	}
 }
 
 static void list_checks(FILE *fp, const struct inputs *in, enum gl_sel **sel)
@@ -311,7 +317,7 @@ static int run(const struct gl_cli *cli, const struct inputs *in, enum gl_sel **
 	        .harness_version = GL_VERSION,
 	        .wait_healthy_s = cli->wait_healthy_s,
 	        .expect_version = expect,
-	        .deadline_ms = (long)(cli->deadline_s * 1000),
+	        .deadline_ms = cli->deadline_s > 0 ? (long)ceil(cli->deadline_s * 1000) : 0,
 	};
 	struct gl_run_result *result = NULL;
 	char why[512];
@@ -348,8 +354,16 @@ static int run(const struct gl_cli *cli, const struct inputs *in, enum gl_sel **
 	struct gl_counts counts;
 	gl_run_result_counts(result, &counts);
 	if (result->not_ready) {
+		/* The reason quotes what the target said: redacted, and no
+		 * control character reaches the terminal. */
+		char *reason =
+		        gl_redact(result->not_ready_reason ? result->not_ready_reason : "unknown");
+		for (char *p = reason; p && *p; p++)
+			if ((unsigned char)*p < 0x20 || *p == 0x7f)
+				*p = '?';
 		fprintf(stderr, "greenlight: environment '%s' not ready: %s\n", in->env->name,
-		        result->not_ready_reason ? result->not_ready_reason : "unknown");
+		        reason ? reason : "unknown");
+		free(reason);
 		code = GL_EXIT_NOT_READY;
 	} else if (counts.failures || counts.errors || result->interrupted || counts.passed == 0) {
 		code = GL_EXIT_FAIL;

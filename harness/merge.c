@@ -309,9 +309,13 @@ static const char *prop_of(const struct gl_suite_result *s, const char *name)
 	return NULL;
 }
 
-static bool compatible(const char *a, const char *b)
+/* Whether a later attempt from shard `later` may supersede a kept one from
+ * shard `kept` (NULL: not sharded). The same shard, or an unsharded rerun
+ * of everything, may; a sharded attempt never supersedes an unsharded one:
+ * it covers only part of the cases, and the failures may be in the rest. */
+static bool may_supersede(const char *kept, const char *later)
 {
-	return !a || !b || strcmp(a, b) == 0;
+	return !later || (kept && strcmp(kept, later) == 0);
 }
 
 static struct msuite *find_or_add_suite(struct merger *m, const struct gl_suite_result *s,
@@ -385,7 +389,7 @@ static void merge_props(struct merger *m, struct msuite *ms, const struct gl_sui
 			struct mprop *q = &ms->props[j];
 			if (q->dropped || strcmp(q->name, p->name) != 0)
 				continue;
-			if (strcmp(p->name, PROP_SHARD) != 0 && !compatible(q->shard, shard))
+			if (strcmp(p->name, PROP_SHARD) != 0 && !may_supersede(q->shard, shard))
 				continue;
 			if (!hit) {
 				hit = q;
@@ -446,7 +450,7 @@ static void add_case(struct merger *m, struct msuite *ms, const struct gl_suite_
 	for (size_t i = *slot; i != NONE; i = ms->cases[i].next) {
 		struct mcase *mc = &ms->cases[i];
 		last = i;
-		if (mc->dropped || !compatible(mc->shard, shard))
+		if (mc->dropped || !may_supersede(mc->shard, shard))
 			continue;
 		if (hit == NONE) {
 			hit = i;

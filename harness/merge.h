@@ -26,8 +26,10 @@
  *   different shards' results, not attempts: when the same case comes from
  *   inputs whose replay.shard differ, every one is kept, named
  *   "NAME [shard K/N]" (and so are the suite's properties). When the shard is
- *   the same, or either side has none, the later supersedes the earlier as
- *   above. The merged suite's replay.shard lists the shards, ", "-separated.
+ *   the same, or the later input is not sharded (a rerun of everything), the
+ *   later supersedes the earlier as above; a sharded input never supersedes
+ *   an unsharded one, which it covers only in part. The merged suite's
+ *   replay.shard lists the shards, ", "-separated.
  * - Each merged suite gets "greenlight.merged_from": the inputs that carried
  *   it, ", "-separated, in order (an input's own greenlight.merged_from
  *   stands for it).

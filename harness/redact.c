@@ -492,3 +492,27 @@ void gl_redact_reset(void)
 	n_forms = 0;
 	cap_forms = 0;
 }
+
+int gl_redact_add_url_password(const char *url)
+{
+	const char *start = url ? strstr(url, "://") : NULL;
+	if (!start)
+		return 0;
+	start += 3;
+	size_t authority = strcspn(start, "/?#");
+	const char *at = NULL;
+	for (size_t i = 0; i < authority; i++)
+		if (start[i] == '@')
+			at = start + i; /* the last '@' ends the userinfo */
+	if (!at)
+		return 0;
+	const char *colon = memchr(start, ':', (size_t)(at - start));
+	if (!colon || colon + 1 == at)
+		return 0;
+	char *password = strndup(colon + 1, (size_t)(at - colon - 1));
+	if (!password)
+		return -1;
+	int rc = gl_redact_add(password);
+	free(password);
+	return rc;
+}

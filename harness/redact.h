@@ -18,6 +18,10 @@
  * ignored. Returns 0 or -1 on out of memory. */
 int gl_redact_add(const char *secret);
 
+/* Register the password of a URL's userinfo (scheme://user:password@host),
+ * if it has one. Returns 0 (also when there is none) or -1 on out of memory. */
+int gl_redact_add_url_password(const char *url);
+
 /* A new string with every registered form replaced (caller frees), or NULL on
  * out of memory. NULL in, NULL out. */
 char *gl_redact(const char *text);

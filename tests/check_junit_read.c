@@ -723,6 +723,17 @@ START_TEST(test_merge_replay_shards)
 	ck_assert_uint_eq(s->cases[0].retries, 1);
 	ck_assert_ptr_null(prop(s, "replay.shard"));
 	gl_run_result_free(m);
+	/* Regression (found in review): a shard rerun never supersedes an
+	 * unsharded failure, since the failures may be in the other shards. */
+	struct gl_run_result *ins4[] = {d, a};
+	m = merge_ok(ins4, NULL, 2);
+	s = &m->suites[0];
+	bool failure_kept = false;
+	for (size_t i = 0; i < s->n_cases; i++)
+		failure_kept |= strcmp(s->cases[i].name, "cost within tolerance") == 0 &&
+		                s->cases[i].outcome == GL_OUT_FAIL;
+	ck_assert(failure_kept);
+	gl_run_result_free(m);
 	gl_run_result_free(a);
 	gl_run_result_free(b);
 	gl_run_result_free(c);

@@ -39,5 +39,20 @@ for f in "$TMP/run.out" "$TMP/run.err" "$TMP/run.xml"; do
 	expect_no_grep "$(basename "$f") shows no token in a URL" "$f" 't=[0-9a-f]{32}'
 done
 expect_fixed "the echoed secret was replaced, not dropped" "$TMP/run.xml" "***"
+# A secret capture of a step that failed: its body is quoted in the failure.
+expect_case "the login whose assertion fails" "$TMP/run.xml" \
+	secrets.failing-login-with-secret-capture login failure "X-Not-There"
+for f in "$TMP/run.out" "$TMP/run.xml"; do
+	expect_no_grep "$(basename "$f"): a failed step's secret capture is redacted" "$f" \
+		'token[^0-9a-f]{1,12}[0-9a-f]{32}'
+done
+
+# Credentials in a URL (user:password@host) are never shown.
+gl urlpw run --env-dir "$DATA/environments" --env it \
+	--var "base_url=http://admin:url-pw-$$@127.0.0.1:$PORT" --junit "$TMP/urlpw.xml" "$DATA/secrets.json"
+expect_code urlpw 1
+for f in "$TMP/urlpw.out" "$TMP/urlpw.err" "$TMP/urlpw.xml"; do
+	expect_no_fixed "$(basename "$f") never shows a URL's password" "$f" "url-pw-$$"
+done
 
 done_testing
