@@ -20,6 +20,8 @@
 #include "digest.h"
 #include "exitcode.h"
 #include "jsondoc.h"
+#include "junit_read.h"
+#include "result.h"
 #include "verdict.h"
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
@@ -596,6 +598,46 @@ static char *junit_path(const struct verdict *v)
 	return p;
 }
 
+/* The digest proves the JUnit file was not edited; this proves the verdict
+ * was not: its per-suite counts must be the ones the JUnit file shows. A
+ * verdict rewritten to "pass" over a failing report holds here. */
+static void check_junit_counts(const struct verdict *v, const char *path, struct lines *reasons)
+{
+	struct gl_run_result *r = NULL;
+	struct gl_diag diag;
+
+	gl_diag_init(&diag);
+	if (gl_junit_read(&r, path, &diag) < 0) {
+		add_line(reasons, "%s: junit '%s' cannot be read as JUnit", v->env, path);
+		goto out;
+	}
+	for (size_t i = 0; i < v->n_suites; i++) {
+		const struct vsuite *vs = &v->suites[i];
+		const struct gl_suite_result *js = NULL;
+		for (size_t j = 0; j < r->n_suites && !js; j++)
+			if (strcmp(r->suites[j].name, vs->name) == 0)
+				js = &r->suites[j];
+		if (!js) {
+			add_line(reasons, "%s: suite '%s' is in the verdict but not in junit '%s'",
+			         v->env, vs->name, path);
+			continue;
+		}
+		struct gl_counts c;
+		gl_suite_result_counts(js, &c);
+		if (c.tests != vs->c.tests || c.passed != vs->c.passed ||
+		    c.failures != vs->c.failures || c.errors != vs->c.errors ||
+		    c.skipped != vs->c.skipped)
+			add_line(reasons,
+			         "%s: suite '%s': the verdict counts %zu passed, %zu failed, %zu "
+			         "errored but junit '%s' shows %zu, %zu, %zu (edited verdict?)",
+			         v->env, vs->name, vs->c.passed, vs->c.failures, vs->c.errors, path,
+			         c.passed, c.failures, c.errors);
+	}
+out:
+	gl_run_result_free(r);
+	gl_diag_release(&diag);
+}
+
 static void check_junit(const struct verdict *v, struct lines *reasons)
 {
 	char digest[GL_DIGEST_LEN];
@@ -615,6 +657,8 @@ static void check_junit(const struct verdict *v, struct lines *reasons)
 	else if (strcmp(digest, v->junit_sha256) != 0)
 		add_line(reasons, "%s: junit '%s' does not match its digest (edited?)", v->env,
 		         path);
+	else
+		check_junit_counts(v, path, reasons);
 	free(path);
 }
 
@@ -654,6 +698,41 @@ static void check_shards(const char *env, const struct verdict *vs, size_t n, st
 		         first->shard_n);
 }
 
+static bool has_suite(const struct verdict *v, const char *suite)
+{
+	for (size_t j = 0; j < v->n_suites; j++)
+		if (strcmp(v->suites[j].name, suite) == 0)
+			return true;
+	return false;
+}
+
+/* A suite is covered whole: by an unsharded verdict, or by verdicts that
+ * carry it for every shard K of N. Counted per suite: shard 2/2 run with
+ * only the smoke checks does not complete a replay run in shard 1/2. */
+static void check_suite_shards(const char *env, const char *suite, const struct verdict *vs,
+                               size_t n, struct lines *reasons)
+{
+	unsigned shard_n = 0;
+	size_t distinct = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		const struct verdict *v = &vs[i];
+		if (strcmp(v->env, env) != 0 || !has_suite(v, suite))
+			continue;
+		if (v->shard_n == 0)
+			return; /* a whole run of the suite */
+		shard_n = v->shard_n;
+		bool dup = false;
+		for (size_t j = 0; j < i && !dup; j++)
+			dup = strcmp(vs[j].env, env) == 0 && has_suite(&vs[j], suite) &&
+			      vs[j].shard_n == v->shard_n && vs[j].shard_k == v->shard_k;
+		distinct += !dup;
+	}
+	if (shard_n && distinct < shard_n)
+		add_line(reasons, "%s: suite '%s' ran in only %zu of %u shards", env, suite,
+		         distinct, shard_n);
+}
+
 /* Every required suite is covered, across the environment's verdicts, with
  * at least one passed check. Failures were reported per verdict already. */
 static void check_requirement(const struct requirement *r, const struct verdict *vs, size_t n,
@@ -689,6 +768,8 @@ static void check_requirement(const struct requirement *r, const struct verdict 
 			add_line(reasons, "%s: suite '%s' was not run", r->env, r->suites[k]);
 		else if (sum.passed == 0 && sum.failures == 0 && sum.errors == 0)
 			add_line(reasons, "%s: suite '%s' ran no checks", r->env, r->suites[k]);
+		else
+			check_suite_shards(r->env, r->suites[k], vs, n, reasons);
 	}
 }
 

@@ -345,7 +345,8 @@ START_TEST(test_gate_shipped_policy)
 }
 END_TEST
 
-/* Shards: each verdict passes and together they cover every suite. */
+/* Shards: each verdict passes and together they cover every suite, each
+ * suite in every shard. */
 START_TEST(test_gate_shards_cover_together)
 {
 	struct gt g;
@@ -361,9 +362,28 @@ START_TEST(test_gate_shards_cover_together)
 	assert_hold(d, "staging: suite 'quotes-bulk-sql' was not run");
 	gl_gate_decision_free(d);
 
+	/* Regression (found in review): shard 2/2 carrying only another suite
+	 * does not complete shard 1/2's suites: half their cases never ran. */
 	struct gl_run_result *b = new_run("staging", "2.4.0", 1);
 	set_suite(b, 0, "quotes-bulk-sql", 2, 0, 0);
 	emit_sel(&g, "staging-2", b, 0, "2.4.0", (struct sel){.shard_k = 2, .shard_n = 2});
+	d = decide(&g);
+	assert_hold(d, "staging: suite 'quotes-http' ran in only 1 of 2 shards");
+	assert_hold(d, "staging: suite 'quotes-bulk-sql' ran in only 1 of 2 shards");
+	gl_gate_decision_free(d);
+	gt_release(&g);
+
+	/* Every suite in both shards: promote. */
+	gt_init(&g);
+	for (unsigned k = 1; k <= 2; k++) {
+		struct gl_run_result *r = new_run("staging", "2.4.0", 3);
+		set_suite(r, 0, "smoke", 2, 0, 0);
+		set_suite(r, 1, "quotes-http", 2, 0, 0);
+		set_suite(r, 2, "quotes-bulk-sql", 2, 0, 0);
+		emit_sel(&g, k == 1 ? "staging-1" : "staging-2", r, 0, "2.4.0",
+		         (struct sel){.shard_k = k, .shard_n = 2});
+	}
+	emit(&g, "preprod", full_run("preprod", "2.4.0", 0), 0, "2.4.0");
 	d = decide(&g);
 	if (!d->promote)
 		dump(d);

@@ -118,6 +118,23 @@ gate hold-zero "$TMP/out/staging/verdict.json" "$TMP/out/zero/verdict.json"
 expect_code hold-zero 1
 expect_grep "a verdict with zero checks holds" "$TMP/hold-zero.out" "^hold: preprod: .*(zero|no) check"
 
+# A verdict rewritten to "pass" over the failing JUnit it points to, its
+# numbers made consistent: the JUnit file's own counts give it away.
+mkdir -p "$TMP/out/forged"
+cp "$TMP/out/failed/junit.xml" "$TMP/out/forged/"
+python3 - "$TMP/out/failed/verdict.json" "$TMP/out/forged/verdict.json" <<'PY'
+import json, sys
+v = json.load(open(sys.argv[1]))
+v["verdict"], v["exit_code"] = "pass", 0
+for c in [v["counts"]] + v["suites"]:
+    c["passed"] += c["failures"] + c["errors"] + c["skipped"]
+    c["failures"] = c["errors"] = c["skipped"] = 0
+json.dump(v, open(sys.argv[2], "w"), indent=2)
+PY
+gate hold-forged "$TMP/out/staging/verdict.json" "$TMP/out/forged/verdict.json"
+expect_code hold-forged 1
+expect_grep "a verdict forged over failing JUnit holds" "$TMP/hold-forged.out" "^hold: preprod: .*edited verdict"
+
 gl badpolicy gate --policy "$DATA/bad/syntax.json" "$TMP/out/staging/verdict.json"
 expect_code badpolicy 2
 expect_grep "an invalid policy is exit 2 with its location" "$TMP/badpolicy.err" "syntax.json:5:5:"
