@@ -1553,6 +1553,7 @@ int gl_http_run(struct gl_run_result **out, const struct gl_plan *plan)
 	struct runctl ctl = {0};
 	char *reason = NULL;
 	int oom = 0;
+	int stop_consumed = 0;
 	int rc = -1;
 
 	*out = NULL;
@@ -1598,6 +1599,7 @@ int gl_http_run(struct gl_run_result **out, const struct gl_plan *plan)
 	}
 	if (stop_requested || ctl.deadline_hit)
 		run->interrupted = 1;
+	stop_consumed = stop_requested != 0;
 	if (run->interrupted) {
 		char *why = stop_reason(plan, &ctl);
 		if (!why || mark_unfinished(tasks, n_tasks, why) < 0) {
@@ -1625,7 +1627,10 @@ out:
 	if (multi)
 		curl_multi_cleanup(multi);
 	gl_run_result_free(run);
-	stop_requested = 0;
+	/* The stop is consumed by the run it interrupted. One that arrived after
+	 * the run's last look is left pending, for the replays that follow. */
+	if (stop_consumed)
+		stop_requested = 0;
 	curl_global_cleanup();
 	return rc;
 }
