@@ -8,6 +8,8 @@
  * pass. */
 #include "http.h"
 
+#include "body.h"
+
 #include <curl/curl.h>
 #include <limits.h>
 #include <signal.h>
@@ -181,27 +183,17 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *userdata)
 	size_t n = size * nmemb;
 	struct gl_response *r = &x->resp;
 
-	if (r->body_len + n > x->max_body) {
-		/* returning less than n aborts the transfer: the rest is not read */
+	/* returning less than n aborts the transfer: the rest is not read */
+	switch (gl_body_append(&r->body, &r->body_len, &x->body_cap, x->max_body, data, n)) {
+	case 0:
+		return n;
+	case 1:
 		x->too_big = 1;
 		return 0;
+	default:
+		x->oom = 1;
+		return 0;
 	}
-	if (r->body_len + n + 1 > x->body_cap) {
-		size_t cap = x->body_cap ? x->body_cap : 4096;
-		while (cap < r->body_len + n + 1)
-			cap *= 2;
-		char *p = realloc(r->body, cap);
-		if (!p) {
-			x->oom = 1;
-			return 0;
-		}
-		r->body = p;
-		x->body_cap = cap;
-	}
-	memcpy(r->body + r->body_len, data, n);
-	r->body_len += n;
-	r->body[r->body_len] = '\0';
-	return n;
 }
 
 static void clear_headers(struct gl_response *r)

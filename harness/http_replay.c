@@ -7,6 +7,8 @@
  * is returned only when every earlier one has been. */
 #include "http_replay.h"
 
+#include "body.h"
+
 #include <assert.h>
 #include <curl/curl.h>
 #include <stdarg.h>
@@ -312,26 +314,17 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *userdata)
 {
 	struct slot *s = userdata;
 	size_t n = size * nmemb;
-	if (s->len + n > s->h->max_body) {
+
+	switch (gl_body_append(&s->buf, &s->len, &s->cap, s->h->max_body, data, n)) {
+	case 0:
+		return n;
+	case 1:
 		s->too_big = 1;
 		return 0;
+	default:
+		s->oom = 1;
+		return 0;
 	}
-	if (s->len + n + 1 > s->cap) {
-		size_t cap = s->cap ? s->cap : 1024;
-		while (cap < s->len + n + 1)
-			cap *= 2;
-		char *p = realloc(s->buf, cap);
-		if (!p) {
-			s->oom = 1;
-			return 0;
-		}
-		s->buf = p;
-		s->cap = cap;
-	}
-	memcpy(s->buf + s->len, data, n);
-	s->len += n;
-	s->buf[s->len] = '\0';
-	return n;
 }
 
 static int method_sends_body(const char *m)

@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "body.h"
 #include "check_suites.h"
 #include "diag.h"
 #include "env.h"
@@ -1287,6 +1288,24 @@ START_TEST(test_interrupt_by_signal)
 }
 END_TEST
 
+/* The capped body buffer behind both write callbacks: exactly the cap fits,
+ * one byte more is refused whole, and the text stays NUL-terminated. */
+START_TEST(test_body_append_cap)
+{
+	char *buf = NULL;
+	size_t len = 0, cap = 0;
+	ck_assert_int_eq(gl_body_append(&buf, &len, &cap, 10, "hello", 5), 0);
+	ck_assert_int_eq(gl_body_append(&buf, &len, &cap, 10, "world", 5), 0);
+	ck_assert_str_eq(buf, "helloworld");
+	ck_assert_int_eq(gl_body_append(&buf, &len, &cap, 10, "!", 1), 1);
+	ck_assert_uint_eq(len, 10);
+	ck_assert_str_eq(buf, "helloworld");
+	ck_assert_int_eq(gl_body_append(&buf, &len, &cap, 10, "", 0), 0);
+	ck_assert_int_eq(gl_body_append(&buf, &len, &cap, 10, "x", (size_t)-1), 1);
+	free(buf);
+}
+END_TEST
+
 Suite *http_suite(void)
 {
 	Suite *s = suite_create("http");
@@ -1294,6 +1313,7 @@ Suite *http_suite(void)
 	tcase_add_checked_fixture(tc, costd_start, costd_stop);
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, test_pass);
+	tcase_add_test(tc, test_body_append_cap);
 	tcase_add_test(tc, test_status_failure);
 	tcase_add_test(tc, test_connection_refused);
 	tcase_add_test(tc, test_timeout);
