@@ -14,6 +14,10 @@ export GREENLIGHT_QA_PASSWORD="it-pass-$$-$RANDOM"
 # Hermetic: a database URL from the caller's shell must not make a test pass
 # that would fail in CI. Tests that need one start their own PostgreSQL.
 unset GREENLIGHT_DATABASE_URL
+# CI=true makes `record` refuse to write (on purpose); CI systems export it,
+# and the tests that record goldens must behave the same there as here. The
+# test of that refusal sets it itself.
+unset CI
 _pids=()
 _n=0
 _failed=0
