@@ -243,10 +243,22 @@ int gl_pg_connect(struct gl_pg **out, const char *conninfo, char *err, size_t er
 		return -1;
 
 	/* Keywords are applied in order and conninfo (expanded from dbname) is
-	 * last, so whatever it says wins over these defaults. */
-	const char *keys[] = {"connect_timeout", "client_encoding", "fallback_application_name",
-	                      "dbname", NULL};
-	const char *vals[] = {has_timeout ? NULL : "10", "UTF8", "greenlight", conninfo, NULL};
+	 * last, so whatever it says wins over these defaults. TCP keepalives
+	 * (probe after 30 s idle, every 10 s, give up after 3) turn a database
+	 * host that vanishes mid-stream into an error within about a minute,
+	 * where the kernel's default would wait two hours. */
+	const char *keys[] = {"connect_timeout",  "client_encoding", "fallback_application_name",
+	                      "keepalives",       "keepalives_idle", "keepalives_interval",
+	                      "keepalives_count", "dbname",          NULL};
+	const char *vals[] = {has_timeout ? NULL : "10",
+	                      "UTF8",
+	                      "greenlight",
+	                      "1",
+	                      "30",
+	                      "10",
+	                      "3",
+	                      conninfo,
+	                      NULL};
 	PGconn *conn = PQconnectdbParams(keys, vals, 1);
 	if (!conn) {
 		set_err(err, errlen, "out of memory");
