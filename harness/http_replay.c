@@ -21,10 +21,7 @@
 #include "redact.h"
 #include "suite.h"
 #include "template.h"
-
-#ifndef GL_VERSION
-#define GL_VERSION "unknown"
-#endif
+#include "transport.h"
 
 /* How long one wait may block; a wait ends early when a transfer moves. */
 #define POLL_MS 1000
@@ -78,6 +75,9 @@ struct gl_http_replay {
 	int held;        /* slots[head] was lent by the last next() */
 	uint64_t n_seq;  /* cases submitted */
 	size_t max_body; /* bytes */
+	/* asked before each wait (gl_http_replay_on_stop()); NULL: never */
+	bool (*stop)(void *ctx);
+	void *stop_ctx;
 	/* rendered once at open when they use no case field; else NULL */
 	char *url_fixed;
 	char *body_fixed;
@@ -340,16 +340,8 @@ static int easy_setup(struct gl_http_replay *h, struct slot *s)
 	const char *m = req->method ? req->method : "GET";
 
 	curl_easy_setopt(e, CURLOPT_PRIVATE, s);
-	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(e, CURLOPT_USERAGENT, "greenlight/" GL_VERSION);
-	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
-	curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
-#if LIBCURL_VERSION_NUM >= 0x075500
-	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
-#else
-	curl_easy_setopt(e, CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
-#endif
-	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, s->errbuf);
+	if (gl_transport_setup(e, h->env, s->errbuf) < 0)
+		return -1;
 	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS,
 	                 req->timeout_ms > 0 ? req->timeout_ms : GL_DEFAULT_TIMEOUT_MS);
 	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS,
@@ -357,8 +349,6 @@ static int easy_setup(struct gl_http_replay *h, struct slot *s)
 	                                             : GL_DEFAULT_CONNECT_TIMEOUT_MS);
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(e, CURLOPT_WRITEDATA, s);
-	if (h->env && h->env->ca_file)
-		curl_easy_setopt(e, CURLOPT_CAINFO, h->env->ca_file);
 	if (h->url_fixed)
 		curl_easy_setopt(e, CURLOPT_URL, h->url_fixed);
 	if (h->headers_fixed)
@@ -499,7 +489,10 @@ int gl_http_replay_open(struct gl_http_replay **out, const struct gl_request *re
 		s->outs = calloc(n_paths ? n_paths : 1, sizeof *s->outs);
 		if (!s->easy || !s->vals || !s->outs)
 			goto oom;
-		easy_setup(h, s);
+		if (easy_setup(h, s) < 0) {
+			errf(err, errlen, "libcurl refused an option (TLS settings?)");
+			goto fail;
+		}
 	}
 	*out = h;
 	return 0;
@@ -513,6 +506,12 @@ fail:
 bool gl_http_replay_can_submit(const struct gl_http_replay *h)
 {
 	return h->count < h->n_slots && h->running < h->jobs;
+}
+
+void gl_http_replay_on_stop(struct gl_http_replay *h, bool (*stop)(void *ctx), void *ctx)
+{
+	h->stop = stop;
+	h->stop_ctx = ctx;
 }
 
 static void slot_clear(struct gl_http_replay *h, struct slot *s)
@@ -641,20 +640,27 @@ oom:
 	return -1;
 }
 
-/* A short excerpt of a body for a one-line reason: printable ASCII only. */
-static void excerpt(char *out, size_t n, const char *body, size_t len)
+/* A short excerpt of a body for a one-line reason: redacted before it is cut
+ * and cleaned (a target may quote the secret it was sent), then printable
+ * ASCII only. -1 on out of memory. */
+static int excerpt(char *out, size_t n, const char *body, size_t len)
 {
+	size_t red_len;
+	char *red = gl_redact_head(body ? body : "", len, REASON_BODY_CAP, &red_len);
+	if (!red)
+		return -1;
 	size_t k = 0;
-	for (size_t i = 0; i < len && k + 4 < n; i++) {
-		if (i == REASON_BODY_CAP) {
-			memcpy(out + k, "...", 3);
-			k += 3;
-			break;
-		}
-		unsigned char ch = (unsigned char)body[i];
+	for (size_t i = 0; i < red_len && i < REASON_BODY_CAP && k + 4 < n; i++) {
+		unsigned char ch = (unsigned char)red[i];
 		out[k++] = ch >= 0x20 && ch < 0x7f ? (char)ch : '?';
 	}
+	if (len > REASON_BODY_CAP || red_len > REASON_BODY_CAP) {
+		memcpy(out + k, "...", 3);
+		k += 3;
+	}
 	out[k] = '\0';
+	free(red);
+	return 0;
 }
 
 /* The transfer of s finished with code: classify and extract. */
@@ -674,7 +680,8 @@ static int complete(struct gl_http_replay *h, struct slot *s, CURLcode code)
 		s->reason = xprintf("%s", s->errbuf[0] ? s->errbuf : curl_easy_strerror(code));
 	} else if (s->status < 200 || s->status > 299) {
 		char ex[REASON_BODY_CAP + 8];
-		excerpt(ex, sizeof ex, s->buf, s->len);
+		if (excerpt(ex, sizeof ex, s->buf, s->len) < 0)
+			return -1;
 		s->error = GL_HR_ANSWER;
 		s->reason = xprintf("HTTP %ld%s%s", s->status, *ex ? ": " : "", ex);
 	} else {
@@ -754,6 +761,8 @@ int gl_http_replay_next(struct gl_http_replay *h, struct gl_hr_done *done, bool 
 			continue;
 		if (more && gl_http_replay_can_submit(h))
 			return GL_HR_AGAIN;
+		if (h->stop && h->stop(h->stop_ctx))
+			return GL_HR_STOP;
 		if (curl_multi_poll(h->multi, NULL, 0, POLL_MS, NULL) != CURLM_OK) {
 			errf(err, errlen, "curl multi failure");
 			return -1;

@@ -56,6 +56,7 @@ enum {
 	GL_HR_IDLE = 0,  /* nothing submitted is left: every case was returned */
 	GL_HR_DONE = 1,  /* *done is the oldest submitted case */
 	GL_HR_AGAIN = 2, /* the oldest is still running and there is room: submit more */
+	GL_HR_STOP = 3,  /* the stop question said yes while waiting: nothing is returned */
 };
 
 /* Prepare the calculation. fields[0..n_fields) name the values each
@@ -82,10 +83,16 @@ int gl_http_replay_submit(struct gl_http_replay *h, const char *const *values, c
 /* Take the oldest submitted case. It waits for it unless `more` (the caller
  * has more cases to submit) and there is room to submit, in which case it
  * returns GL_HR_AGAIN after one non-blocking round. Returns GL_HR_DONE,
- * GL_HR_AGAIN, GL_HR_IDLE, or -1 on out of memory or a curl failure (err
- * set). */
+ * GL_HR_AGAIN, GL_HR_IDLE, GL_HR_STOP (see gl_http_replay_on_stop()), or -1
+ * on out of memory or a curl failure (err set). */
 int gl_http_replay_next(struct gl_http_replay *h, struct gl_hr_done *done, bool more, char *err,
                         size_t errlen);
+
+/* Have gl_http_replay_next() ask stop(ctx) before each wait (they are at
+ * most a second long) and return GL_HR_STOP when it says yes: SIGINT,
+ * SIGTERM and the run's deadline must not wait for a slow or hanging target,
+ * case after case. The requests in flight are abandoned at close. */
+void gl_http_replay_on_stop(struct gl_http_replay *h, bool (*stop)(void *ctx), void *ctx);
 
 void gl_http_replay_close(struct gl_http_replay *h);
 

@@ -38,6 +38,8 @@
 #define LIST_CAP 20 /* entries kept per completeness list */
 #define KEY_SEP  '\x1f'
 
+static char *xvprintf(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
+
 static char *xvprintf(const char *fmt, va_list ap)
 {
 	va_list cp;
@@ -273,6 +275,8 @@ struct producer {
 	const char **outs;
 	int cases_eof;
 	int pending_fail; /* the case source failed while requests were in flight */
+	/* gl_replay_opts.deadline_mono, for the stop question; 0: none */
+	double deadline_mono;
 	uint64_t n_cases;
 	struct buf key;
 	/* record: a digest of the case stream of a SQL source */
@@ -281,6 +285,37 @@ struct producer {
 	struct buf dbuf;
 	char err[1024];
 };
+
+/* Whether the run must stop now: SIGINT or SIGTERM (gl_http_stop_pending()),
+ * or the deadline (CLOCK_MONOTONIC seconds; 0: none) passed. why says which. */
+static bool stop_now(char *why, size_t len, double deadline_mono)
+{
+	int sig = gl_http_stop_pending();
+	if (sig) {
+		snprintf(why, len, "interrupted by %s",
+		         sig == SIGTERM  ? "SIGTERM"
+		         : sig == SIGINT ? "SIGINT"
+		                         : "a stop request");
+		return true;
+	}
+	if (deadline_mono > 0) {
+		struct timespec ts;
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		if ((double)ts.tv_sec + (double)ts.tv_nsec / 1e9 >= deadline_mono) {
+			snprintf(why, len, "run deadline exceeded");
+			return true;
+		}
+	}
+	return false;
+}
+
+/* The producer's stop question: a case awaited from a slow or hanging target
+ * must not hold the run past a signal or the deadline. Sets p->err. */
+static bool producer_stop(void *ctx)
+{
+	struct producer *p = ctx;
+	return stop_now(p->err, sizeof p->err, p->deadline_mono);
+}
 
 static void producer_close(struct producer *p)
 {
@@ -481,6 +516,7 @@ static int producer_open(struct producer *p, const struct gl_replay *rp, const s
 			errf(err, errlen, "%s", why);
 			return -1;
 		}
+		gl_http_replay_on_stop(p->http, producer_stop, p);
 		return 0;
 	}
 	}
@@ -544,6 +580,9 @@ static int next_http(struct producer *p, struct prow *out)
 {
 	struct gl_row row;
 	for (;;) {
+		/* nothing more is sent once the run is to stop */
+		if (producer_stop(p))
+			return P_FAIL;
 		while (!p->cases_eof && gl_http_replay_can_submit(p->http)) {
 			int st = source_row(p, &row);
 			if (st == P_BAD)
@@ -566,6 +605,8 @@ static int next_http(struct producer *p, struct prow *out)
 		}
 		if (rc == GL_HR_AGAIN)
 			continue;
+		if (rc == GL_HR_STOP) /* p->err says why */
+			return P_FAIL;
 		if (rc == GL_HR_IDLE)
 			return p->pending_fail ? P_FAIL : P_END;
 		out->keys = d.values;
@@ -994,28 +1035,13 @@ static void compare(struct merge *m)
 }
 
 /* A signal or the run's deadline: checked every 64 rows, a clock read is not
- * free. Sets the fatal reason when it is time to stop. */
+ * free. Sets the fatal reason when it is time to stop. (A producer waiting
+ * on the target asks at every case: producer_stop().) */
 static bool cut_short(struct merge *m, uint64_t *tick)
 {
 	if ((++*tick & 63) != 0)
 		return false;
-	int sig = gl_http_stop_pending();
-	if (sig) {
-		snprintf(m->fatal_reason, sizeof m->fatal_reason, "interrupted by %s",
-		         sig == SIGTERM  ? "SIGTERM"
-		         : sig == SIGINT ? "SIGINT"
-		                         : "a stop request");
-		return true;
-	}
-	if (m->opts->deadline_mono > 0) {
-		struct timespec ts;
-		clock_gettime(CLOCK_MONOTONIC, &ts);
-		if ((double)ts.tv_sec + (double)ts.tv_nsec / 1e9 >= m->opts->deadline_mono) {
-			snprintf(m->fatal_reason, sizeof m->fatal_reason, "run deadline exceeded");
-			return true;
-		}
-	}
-	return false;
+	return stop_now(m->fatal_reason, sizeof m->fatal_reason, m->opts->deadline_mono);
 }
 
 static int merge_run(struct merge *m)
@@ -1325,8 +1351,11 @@ static int merge_open(struct merge *m, const struct gl_suite *s, const struct gl
 	if (rc < 0)
 		return -1;
 
-	return producer_open(&m->prod, rp, opts->env, opts->jobs, opts->shard_k, opts->shard_n,
-	                     reason, n);
+	if (producer_open(&m->prod, rp, opts->env, opts->jobs, opts->shard_k, opts->shard_n, reason,
+	                  n) < 0)
+		return -1;
+	m->prod.deadline_mono = opts->deadline_mono;
+	return 0;
 }
 
 int gl_replay_run(struct gl_suite_result *out, const struct gl_suite *s,

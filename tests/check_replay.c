@@ -817,6 +817,66 @@ START_TEST(test_http_replay_errors)
 }
 END_TEST
 
+/* The stop question is asked before each wait: a case that never comes
+ * back does not hold the caller once it says yes. */
+static int stop_asked;
+
+static bool stop_on_second_ask(void *ctx)
+{
+	(void)ctx;
+	return ++stop_asked >= 2;
+}
+
+START_TEST(test_http_replay_stop_question)
+{
+	costd_start(NULL);
+	struct gl_request req = {
+	        .method = "GET", .url = tpl("{{base_url}}/test/hang"), .timeout_ms = 60000};
+	struct gl_jsonpath *path = jp("$.status");
+	const struct gl_jsonpath *paths[] = {path};
+	struct gl_http_replay *h = NULL;
+	char err[256] = "";
+	ck_assert_int_eq(gl_http_replay_open(&h, &req, test_env(), (const char *const *)slow_fields,
+	                                     2, paths, 1, 2, err, sizeof err),
+	                 0);
+	gl_http_replay_on_stop(h, stop_on_second_ask, NULL);
+	const char *v[] = {"0", "0"};
+	ck_assert_int_eq(gl_http_replay_submit(h, v, err, sizeof err), 0);
+	struct gl_hr_done d;
+	ck_assert_int_eq(gl_http_replay_next(h, &d, false, err, sizeof err), GL_HR_STOP);
+	ck_assert_int_eq(stop_asked, 2);
+	gl_http_replay_close(h);
+	gl_jsonpath_free(path);
+	gl_template_free(req.url);
+}
+END_TEST
+
+/* Regression: a deadline (or SIGINT, SIGTERM) passing while the target was
+ * slow went unseen until every case in flight had come back, and the merge
+ * looked only every 64 rows: with 28 cases never. It stops at the deadline
+ * now and says so. */
+START_TEST(test_deadline_stops_a_slow_replay)
+{
+	struct gl_suite *s = recorded();
+	costd_stop();
+	costd_start("slow"); /* every answer takes 2 s: 28 cases, 8 at a time, 8 s */
+	struct gl_replay_opts o = opts_default();
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	o.deadline_mono = (double)t0.tv_sec + (double)t0.tv_nsec / 1e9 + 0.5;
+	struct gl_suite_result sr;
+	run(&sr, s, &o);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	assert_outcome(&sr, "completeness", GL_OUT_ERROR);
+	const struct gl_case *c = find_case(&sr, "completeness");
+	ck_assert_msg(strstr(c->message, "deadline") != NULL, "%s", c->message);
+	double took = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	ck_assert_msg(took < 5, "took %.2f s", took); /* a bound on a hang, not a timing */
+	result_free(&sr);
+	quote_suite_free(s);
+}
+END_TEST
+
 /* GL_REPLAY_BENCH=N: record and replay N generated cases, print cases/s. */
 START_TEST(test_bench)
 {
@@ -1029,6 +1089,8 @@ Suite *replay_suite(void)
 	tcase_add_test(tc, test_record_refuses_errors);
 	tcase_add_test(tc, test_http_replay_keeps_submission_order);
 	tcase_add_test(tc, test_http_replay_errors);
+	tcase_add_test(tc, test_http_replay_stop_question);
+	tcase_add_test(tc, test_deadline_stops_a_slow_replay);
 	tcase_add_test(tc, test_bench);
 	tcase_add_test(tc, test_database_unreachable_is_error);
 	suite_add_tcase(s, tc);
