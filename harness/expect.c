@@ -90,8 +90,16 @@ static void sb_capped(struct sbuf *b, const char *s, size_t n)
 	if (shown < n)
 		while (shown > 0 && ((unsigned char)s[shown] & 0xC0) == 0x80)
 			shown--;
-	for (size_t i = 0; i < shown; i++) {
-		unsigned char c = (unsigned char)s[i];
+	/* redacted before it is cut and escaped: a secret across the cut, or one
+	 * holding a control character, would no longer be recognised later */
+	size_t len;
+	char *red = gl_redact_head(s, n, shown, &len);
+	if (!red) {
+		b->oom = 1;
+		return;
+	}
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)red[i];
 		if (c == '\n')
 			sb_str(b, "\\n");
 		else if (c == '\r')
@@ -101,8 +109,9 @@ static void sb_capped(struct sbuf *b, const char *s, size_t n)
 		else if (c < 0x20 || c == 0x7f)
 			sb_printf(b, "\\x%02x", c);
 		else
-			sb_add(b, (const char *)&s[i], 1);
+			sb_add(b, &red[i], 1);
 	}
+	free(red);
 	if (shown < n)
 		sb_str(b, "...");
 }
@@ -417,8 +426,20 @@ static void eval_status(struct evalctx *c, const struct gl_assertion *a)
 	sb_str(&m, "status: expected ");
 	if (a->n_statuses > 1)
 		sb_str(&m, "one of ");
-	for (size_t i = 0; i < a->n_statuses; i++)
-		sb_printf(&m, "%s%ld", i ? ", " : "", a->statuses[i]);
+	/* Three or more consecutive codes read as a range: the default 2xx is
+	 * "200-299", not a hundred numbers. */
+	for (size_t i = 0; i < a->n_statuses;) {
+		size_t j = i;
+		while (j + 1 < a->n_statuses && a->statuses[j + 1] == a->statuses[j] + 1)
+			j++;
+		if (j - i >= 2) {
+			sb_printf(&m, "%s%ld-%ld", i ? ", " : "", a->statuses[i], a->statuses[j]);
+			i = j + 1;
+		} else {
+			sb_printf(&m, "%s%ld", i ? ", " : "", a->statuses[i]);
+			i++;
+		}
+	}
 	sb_printf(&m, ", got %ld", c->resp->status);
 	record(c, &m);
 }

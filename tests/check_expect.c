@@ -205,6 +205,12 @@ START_TEST(test_status)
 	ck_assert_str_eq(f.ev.message, "status: expected one of 200, 201, got 503");
 	f.resp.status = 201;
 	ck_assert(fx_eval(&f));
+	long runs[] = {200, 201, 202, 204, 300, 301, 302, 303};
+	f.asserts[0].statuses = runs;
+	f.asserts[0].n_statuses = 8;
+	f.resp.status = 502;
+	ck_assert(!fx_eval(&f));
+	ck_assert_str_eq(f.ev.message, "status: expected one of 200-202, 204, 300-303, got 502");
 	fx_release(&f);
 }
 END_TEST
