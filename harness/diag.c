@@ -19,6 +19,8 @@ void gl_diag_release(struct gl_diag *d)
 	gl_diag_init(d);
 }
 
+static char *format(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
+
 static char *format(const char *fmt, va_list ap)
 {
 	va_list copy;

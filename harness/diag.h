@@ -38,7 +38,8 @@ void gl_diag_release(struct gl_diag *d);
  * quoted, no full stop. */
 void gl_diag_add(struct gl_diag *d, struct gl_pos pos, const char *fmt, ...)
         __attribute__((format(printf, 3, 4)));
-void gl_diag_vadd(struct gl_diag *d, struct gl_pos pos, const char *fmt, va_list ap);
+void gl_diag_vadd(struct gl_diag *d, struct gl_pos pos, const char *fmt, va_list ap)
+        __attribute__((format(printf, 3, 0)));
 
 size_t gl_diag_errors(const struct gl_diag *d);
 

@@ -13,8 +13,10 @@
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
-static const char *const env_keys[] = {"name",      "base_url", "production", "expected_version",
-                                       "variables", "secrets",  "health",     "ca_file"};
+static const char *const env_keys[] = {
+        "name",    "base_url", "production", "expected_version", "variables",
+        "secrets", "health",   "ca_file",    "tls_verify",
+};
 static const char *const health_keys[] = {"url", "version"};
 
 struct loader {
@@ -281,6 +283,24 @@ static void load_ca_file(struct loader *ld, const cJSON *v)
 	ld->env->ca_file = path;
 }
 
+/* "tls_verify": false turns certificate and host name checks off, for a test
+ * environment with a certificate nobody can fix today. Never in production:
+ * evidence for a release must come from the real, verified target, so the
+ * combination is an input error, whatever the order of the keys. */
+static void load_tls_verify(struct loader *ld, const cJSON *root)
+{
+	const cJSON *v = gl_jsondoc_get(&ld->doc, root, "tls_verify", cJSON_True | cJSON_False,
+	                                "true or false", NULL);
+
+	if (!v)
+		return;
+	ld->env->tls_verify_pos = gl_jsondoc_pos(&ld->doc, v);
+	ld->env->tls_verify_off = cJSON_IsFalse(v);
+	if (ld->env->tls_verify_off && ld->env->production)
+		gl_diag_add(ld->diag, ld->env->tls_verify_pos,
+		            "'tls_verify' cannot be false in a production environment");
+}
+
 static void load_env(struct loader *ld, const cJSON *root)
 {
 	struct gl_env *env = ld->env;
@@ -336,6 +356,7 @@ static void load_env(struct loader *ld, const cJSON *root)
 	v = gl_jsondoc_get(&ld->doc, root, "ca_file", cJSON_String, "a path string", NULL);
 	if (v)
 		load_ca_file(ld, v);
+	load_tls_verify(ld, root);
 }
 
 static int cmp_str(const void *a, const void *b)

@@ -2,9 +2,9 @@
  *
  * An environment file (suites/environments/NAME.json) names a base URL,
  * variables, secrets (names of process environment variables, never values),
- * an optional health check and a production flag. base_url is an ordinary
- * variable named "base_url". Ownership: *out from gl_env_load() belongs to the
- * caller, freed with gl_env_free(). */
+ * an optional health check, a production flag and the TLS settings (ca_file,
+ * tls_verify). base_url is an ordinary variable named "base_url". Ownership:
+ * *out from gl_env_load() belongs to the caller, freed with gl_env_free(). */
 #ifndef GL_ENV_H
 #define GL_ENV_H
 
@@ -42,6 +42,13 @@ struct gl_env {
 	struct gl_health *health; /* NULL when none is declared */
 	char *ca_file; /* NULL, or a PEM bundle of the CAs trusted for this environment's TLS,
 	                  made relative to the environment file's directory at load */
+	/* The file says "tls_verify": false: libcurl checks neither the certificate
+	 * chain nor the host name for this environment. Named for the exception,
+	 * so that a zeroed struct verifies. Never set for a production environment
+	 * (a load error) and not reachable from --var: tls_verify is a key, not a
+	 * variable. */
+	bool tls_verify_off;
+	struct gl_pos tls_verify_pos; /* where "tls_verify" is set; line 0 when it is not */
 };
 
 /* Load `name`: a path to a .json file when it contains '/' or ends in

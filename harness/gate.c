@@ -33,6 +33,7 @@ struct requirement {
 	char *env;
 	char **suites;
 	size_t n_suites;
+	bool allow_insecure_tls; /* a verdict obtained with tls_verify false may count */
 };
 
 struct policy {
@@ -61,6 +62,7 @@ struct verdict {
 	char *env;
 	char *version_expected; /* NULL when null */
 	char *version_reported; /* NULL when null */
+	bool tls_verify;        /* false: certificates were not verified */
 	time_t finished;
 	struct counts c;
 	struct vsuite *suites;
@@ -80,6 +82,9 @@ struct lines {
 	size_t cap;
 	bool oom;
 };
+
+static void vadd_line(struct lines *l, const char *fmt, va_list ap)
+        __attribute__((format(printf, 2, 0)));
 
 static void vadd_line(struct lines *l, const char *fmt, va_list ap)
 {
@@ -166,7 +171,7 @@ static void get_name(char **out, struct gl_jsondoc *doc, const cJSON *obj, const
 
 static void load_requirement(struct policy *p, struct gl_jsondoc *doc, const cJSON *item)
 {
-	static const char *const keys[] = {"environment", "suites"};
+	static const char *const keys[] = {"environment", "suites", "allow_insecure_tls"};
 	struct requirement *r = &p->req[p->n_req++];
 
 	if (!cJSON_IsObject(item)) {
@@ -176,6 +181,7 @@ static void load_requirement(struct policy *p, struct gl_jsondoc *doc, const cJS
 	}
 	gl_jsondoc_check_keys(doc, item, keys, N(keys));
 	get_name(&r->env, doc, item, "environment", "requirement");
+	r->allow_insecure_tls = get_bool(doc, item, "allow_insecure_tls", false);
 	const cJSON *env = cJSON_GetObjectItemCaseSensitive(item, "environment");
 	for (size_t i = 0; r->env && i + 1 < p->n_req; i++)
 		if (p->req[i].env && strcmp(p->req[i].env, r->env) == 0)
@@ -407,6 +413,11 @@ static void read_fields(struct verdict *v, struct vread *rd, const cJSON *root)
 	v->env = get_str(rd, root, "environment", false);
 	v->version_expected = get_str(rd, root, "version_expected", true);
 	v->version_reported = get_str(rd, root, "version_reported", true);
+	/* Absent in verdicts older than the key, when TLS was always verified. */
+	item = cJSON_GetObjectItemCaseSensitive(root, "tls_verify");
+	if (item && !cJSON_IsBool(item))
+		bad(rd, "not true or false", "tls_verify");
+	v->tls_verify = !item || cJSON_IsTrue(item);
 	s = get_str(rd, root, "finished_at", false);
 	if (s && !parse_time(&v->finished, s))
 		bad(rd, "not a UTC time like 2026-11-22T03:00:00Z", "finished_at");
@@ -611,6 +622,14 @@ static void check_junit_counts(const struct verdict *v, const char *path, struct
 		add_line(reasons, "%s: junit '%s' cannot be read as JUnit", v->env, path);
 		goto out;
 	}
+	/* The JUnit file is digest-checked: a verdict claiming verification the
+	 * evidence does not show was edited. */
+	if (r->tls_verify_off == v->tls_verify)
+		add_line(reasons,
+		         "%s: the verdict says TLS verification was %s but junit '%s' says %s "
+		         "(edited verdict?)",
+		         v->env, v->tls_verify ? "on" : "off", path,
+		         r->tls_verify_off ? "off" : "on");
 	for (size_t i = 0; i < v->n_suites; i++) {
 		const struct vsuite *vs = &v->suites[i];
 		const struct gl_suite_result *js = NULL;
@@ -668,6 +687,19 @@ static const struct requirement *required(const struct policy *p, const char *en
 		if (strcmp(p->req[i].env, env) == 0)
 			return &p->req[i];
 	return NULL;
+}
+
+/* Evidence obtained without verifying the target's certificate does not show
+ * that the target was the one deployed: it holds, unless the policy accepts it
+ * for that environment (a test environment whose certificate nobody fixes). */
+static void check_tls(const struct verdict *v, const struct requirement *r, struct lines *reasons)
+{
+	if (!v->tls_verify && !r->allow_insecure_tls)
+		add_line(reasons,
+		         "%s: verdict '%s' was obtained with TLS certificate verification off "
+		         "(tls_verify: false); the policy does not allow it for this environment "
+		         "(\"allow_insecure_tls\")",
+		         v->env, v->path);
 }
 
 /* Sharded verdicts of one environment: one N, and every K from 1 to N. */
@@ -818,12 +850,15 @@ static void decide(struct gl_gate_decision *d, const struct policy *p, struct ve
 		add_line(reasons, "no verdicts given");
 	for (size_t i = 0; i < n_ok; i++) {
 		const struct verdict *v = &vs[i];
-		if (!required(p, v->env)) {
-			add_line(notes, "%s: verdict '%s' says %s (not required by the policy)",
-			         v->env, v->path, v->says_pass ? "pass" : "fail");
+		const struct requirement *r = required(p, v->env);
+		if (!r) {
+			add_line(notes, "%s: verdict '%s' says %s%s (not required by the policy)",
+			         v->env, v->path, v->says_pass ? "pass" : "fail",
+			         v->tls_verify ? "" : ", TLS verification off");
 			continue;
 		}
 		check_consistency(v, reasons);
+		check_tls(v, r, reasons);
 		check_outcome(v, reasons);
 		check_age(v, p, now, reasons);
 		if (p->require_junit)

@@ -21,7 +21,10 @@
  *                  the decision.
  *   require        required: a non-empty array, per environment (each named
  *                  once), of the suites that must have passed there (a
- *                  non-empty array of suite names).
+ *                  non-empty array of suite names), and optionally
+ *                  "allow_insecure_tls": true (default false) to accept
+ *                  verdicts of that environment obtained with TLS
+ *                  certificate verification off ("tls_verify": false).
  *   max_age_hours  default 24: a verdict that finished longer ago holds.
  *   same_version   default true: every required verdict reports a version,
  *                  the same one, equal to the version its run expected when
@@ -38,10 +41,13 @@
  * required environment without a verdict; a required suite missing from its
  * environment's verdicts, failed or errored in one, or in which no check
  * passed; a stale verdict (or one finished in the future); a version
- * mismatch; missing or edited JUnit evidence. Several verdicts for one
- * environment (shards) must each pass, and together cover every required
- * suite. Verdicts for environments the policy does not require are
- * informational: they are noted and do not decide anything.
+ * mismatch; missing or edited JUnit evidence (a verdict whose tls_verify
+ * disagrees with its JUnit file's greenlight.tls_verify included); a verdict
+ * obtained with TLS verification off, unless its requirement has
+ * allow_insecure_tls. Several verdicts for one environment (shards) must each
+ * pass, and together cover every required suite. Verdicts for environments
+ * the policy does not require are informational: they are noted and do not
+ * decide anything.
  *
  * Exit codes (exitcode.h): 0 promote, 1 hold, 2 the policy is invalid (or
  * the invocation is), 4 out of memory. */

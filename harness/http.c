@@ -24,6 +24,7 @@
 #include "jsonpath.h"
 #include "redact.h"
 #include "template.h"
+#include "transport.h"
 
 #ifndef GL_VERSION
 #define GL_VERSION "unknown"
@@ -124,7 +125,8 @@ struct task {
 	const struct gl_env *env;
 	size_t step;
 	CURL *easy;
-	char errbuf[CURL_ERROR_SIZE];
+	char *errbuf; /* CURL_ERROR_SIZE bytes, with easy: a run keeps a task per check,
+	                 and only those started need one */
 	struct curl_slist *headers;
 	char *body; /* the rendered request body */
 	struct xfer x;
@@ -544,16 +546,11 @@ static int prepare(struct task *t, const char **missing)
 	}
 	curl_easy_setopt(e, CURLOPT_URL, c->url);
 	curl_easy_setopt(e, CURLOPT_PRIVATE, t);
-	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(e, CURLOPT_USERAGENT, "greenlight/" GL_VERSION);
-	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
-	curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
-#if LIBCURL_VERSION_NUM >= 0x075500
-	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
-#else
-	curl_easy_setopt(e, CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
-#endif
-	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, t->errbuf);
+	/* after curl_easy_reset(): every step gets the common options again */
+	if (gl_transport_setup(e, t->env, t->errbuf) < 0) {
+		rc = -2;
+		goto out;
+	}
 	long timeout = req->timeout_ms > 0 ? req->timeout_ms : GL_DEFAULT_TIMEOUT_MS;
 	if (t->timeout_cap_ms > 0 && t->timeout_cap_ms < timeout)
 		timeout = t->timeout_cap_ms;
@@ -575,8 +572,6 @@ static int prepare(struct task *t, const char **missing)
 	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
 	curl_easy_setopt(e, CURLOPT_HEADERDATA, &t->x);
 	curl_easy_setopt(e, CURLOPT_HTTPHEADER, t->headers);
-	if (t->env && t->env->ca_file)
-		curl_easy_setopt(e, CURLOPT_CAINFO, t->env->ca_file);
 	if (strncasecmp(c->url, "https:", 6) == 0) {
 		curl_easy_setopt(e, CURLOPT_CERTINFO, 1L);
 		/* certificate details come from a handshake: a reused
@@ -617,19 +612,20 @@ static char *failure_detail(const char *failures, const struct gl_response *r)
 	if (n < r->body_len)
 		while (n > 0 && ((unsigned char)r->body[n] & 0xC0) == 0x80)
 			n--;
-	char *excerpt = malloc(n + 1);
+	/* redacted before it is cut and cleaned: a secret across the cut, or one
+	 * holding a control byte, would no longer be recognised later */
+	size_t len;
+	char *excerpt = gl_redact_head(r->body ? r->body : "", r->body_len, n, &len);
 	if (!excerpt)
 		return NULL;
-	for (size_t i = 0; i < n; i++) {
-		unsigned char ch = (unsigned char)r->body[i];
+	for (size_t i = 0; i < len; i++) {
+		unsigned char ch = (unsigned char)excerpt[i];
 		/* NULs and other control bytes cannot travel in a report */
-		excerpt[i] = (ch < 0x20 && ch != '\n' && ch != '\t' && ch != '\r') || ch == 0x7f
-		                     ? '?'
-		                     : (char)ch;
+		if ((ch < 0x20 && ch != '\n' && ch != '\t' && ch != '\r') || ch == 0x7f)
+			excerpt[i] = '?';
 	}
-	excerpt[n] = '\0';
 	char *d = xprintf("%s\nresponse: HTTP %ld, %zu bytes%s%s%s", failures ? failures : "",
-	                  r->status, r->body_len, n ? "\n" : "", excerpt,
+	                  r->status, r->body_len, len ? "\n" : "", excerpt,
 	                  n < r->body_len ? "\n..." : "");
 	free(excerpt);
 	return d;
@@ -749,6 +745,8 @@ static void task_end(struct task *t)
 	if (t->easy)
 		curl_easy_cleanup(t->easy);
 	t->easy = NULL;
+	free(t->errbuf);
+	t->errbuf = NULL;
 	curl_slist_free_all(t->headers);
 	t->headers = NULL;
 	free(t->body);
@@ -831,7 +829,8 @@ static int task_start(struct task *t, CURLM *multi)
 	if (t->check->deadline_ms > 0)
 		t->flow_end = mono_now() + (double)t->check->deadline_ms / 1000.0;
 	t->easy = curl_easy_init();
-	if (!t->easy)
+	t->errbuf = malloc(CURL_ERROR_SIZE);
+	if (!t->easy || !t->errbuf)
 		return -1;
 	return advance(t, multi);
 }
@@ -1073,6 +1072,7 @@ static int drive(CURLM *multi, struct task *tasks, size_t n_tasks, unsigned jobs
 {
 	size_t next = 0;
 	size_t active = 0; /* started, not done: running or waiting to retry */
+	size_t first = 0;  /* every task before it is done */
 
 	for (;;) {
 		if (should_stop(ctl))
@@ -1083,7 +1083,11 @@ static int drive(CURLM *multi, struct task *tasks, size_t n_tasks, unsigned jobs
 				return -1;
 			active += !t->done;
 		}
-		double wake = resume_due(tasks, next, multi, &active);
+		/* Only the window of started tasks not yet done is looked at: a scan
+		 * from the start made 10,000 checks quadratic. */
+		while (first < next && tasks[first].done)
+			first++;
+		double wake = resume_due(tasks + first, next - first, multi, &active);
 		if (wake < 0)
 			return -1;
 		if (active == 0 && next == n_tasks)
@@ -1129,6 +1133,8 @@ struct probe {
 	char *version;     /* NULL, or what the body holds at the version path */
 	char *retry_after; /* NULL, or the Retry-After header's value */
 	int stopped;       /* a stop request or the run's deadline cut it short */
+	/* libcurl's words when it did not answer, or "" */
+	char why[CURL_ERROR_SIZE];
 };
 
 /* The value of a response header (the first of that name), or NULL. */
@@ -1173,7 +1179,8 @@ static int probe_once(struct probe *p, CURLM *multi, const struct gl_env *env, l
 	memset(p, 0, sizeof *p);
 	p->code = CURLE_FAILED_INIT;
 	t.easy = curl_easy_init();
-	if (!t.easy)
+	t.errbuf = malloc(CURL_ERROR_SIZE);
+	if (!t.easy || !t.errbuf)
 		goto out;
 	int prc = prepare(&t, &missing);
 	if (prc == -2)
@@ -1193,6 +1200,8 @@ static int probe_once(struct probe *p, CURLM *multi, const struct gl_env *env, l
 					p->code = msg->data.result;
 					done = 1;
 				}
+			if (done && p->code != CURLE_OK)
+				memcpy(p->why, t.errbuf, sizeof p->why);
 			if (!done && curl_multi_poll(multi, NULL, 0, (int)ms_left(ctl, POLL_MS),
 			                             NULL) != CURLM_OK)
 				break;
@@ -1339,9 +1348,17 @@ static int nap(double until, struct runctl *ctl)
 }
 
 /* What the last probe saw, for a reason: "HTTP 503, Retry-After 1" or
- * "connection refused". */
+ * "connection refused". A DNS, TLS or timeout failure adds libcurl's words:
+ * "DNS failure" alone would not tell a typo in base_url from an outage, "TLS
+ * error" an expired certificate from a wrong CA, nor "timeout" a resolver
+ * that never answered from a server that never did. */
 static char *describe(const struct probe *p)
 {
+	const char *cls = error_class(p->code);
+	if (!p->answered && p->why[0] &&
+	    (strcmp(cls, "DNS failure") == 0 || strcmp(cls, "TLS error") == 0 ||
+	     strcmp(cls, "timeout") == 0))
+		return xprintf("%s (%s)", cls, p->why);
 	if (!p->answered)
 		return xprintf("%s", p->code == CURLE_FAILED_INIT ? "no request could be sent"
 		                                                  : error_class(p->code));
@@ -1561,6 +1578,7 @@ int gl_http_run(struct gl_run_result **out, const struct gl_plan *plan)
 	run->base_url =
 	        dup_or_null(plan->env ? gl_env_lookup((void *)plan->env, "base_url") : NULL, &oom);
 	run->harness_version = dup_or_null(plan->harness_version, &oom);
+	run->tls_verify_off = plan->env && plan->env->tls_verify_off;
 	if (oom)
 		goto out;
 	if (build(run, &tasks, &n_tasks, plan) < 0)

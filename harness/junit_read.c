@@ -250,6 +250,8 @@ static void read_property(struct reader *rd, struct gl_suite_result *s, size_t *
 		set_run_field(rd, &r->reported_version, value, name, line);
 	else if (strcmp(name, "greenlight.interrupted") == 0)
 		r->interrupted = r->interrupted || strcmp(value, "false") != 0;
+	else if (strcmp(name, "greenlight.tls_verify") == 0)
+		r->tls_verify_off = r->tls_verify_off || strcmp(value, "on") != 0;
 	else if (strcmp(name, "greenlight.suite_file") == 0 && !s->file)
 		s->file = *value ? dup_or_oom(rd, value) : NULL;
 	else if (strcmp(name, "greenlight.suite_digest") == 0 && !s->digest)

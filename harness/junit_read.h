@@ -28,7 +28,9 @@
  * Properties of a suite go to its props, except greenlight's own, mapped back:
  * greenlight.environment -> env_name, .base_url, .harness_version,
  * .reported_version -> the run's fields; .suite_file -> the suite's file,
- * .suite_digest -> its digest; .interrupted -> interrupted. Suites of one file
+ * .suite_digest -> its digest; .interrupted -> interrupted; .tls_verify ->
+ * tls_verify_off, set by any value but "on" in any suite (absent: on, as
+ * greenlight always verified before the property existed). Suites of one file
  * that disagree on a run field are an error.
  *
  * Errors, each in diag with the path (and the line when known): the file

@@ -142,6 +142,19 @@ static size_t suites_selected(const struct inputs *in, enum gl_sel **sel)
 	return n;
 }
 
+/* Loud, first thing, on every command that sends (or would send) this
+ * environment's requests: nothing it proves is about a verified target. */
+static void warn_tls_off(const struct gl_env *env)
+{
+	if (!env->tls_verify_off)
+		return;
+	fprintf(stderr,
+	        "greenlight: warning: TLS certificate verification is OFF for environment '%s' "
+	        "(%s:%u:%u)\n",
+	        env->name, env->tls_verify_pos.file ? env->tls_verify_pos.file : env->path,
+	        env->tls_verify_pos.line, env->tls_verify_pos.col);
+}
+
 static int print_invalid(const struct gl_diag *diag)
 {
 	gl_diag_print(diag, stderr);
@@ -254,10 +267,11 @@ static int run_replays(struct gl_run_result *result, const struct gl_cli *cli,
 	        calloc(in->n_suites + result->n_suites + 1, sizeof(*merged));
 	size_t n = 0;
 	size_t next_http = 0;
+	int failed = 0;
 
 	if (!merged)
 		return -1;
-	for (size_t i = 0; i < in->n_suites; i++) {
+	for (size_t i = 0; i < in->n_suites && !failed; i++) {
 		const struct gl_suite *s = in->suites[i];
 		if (s->replay) {
 			if (sel[i][0] != GL_SEL_RUN)
@@ -279,10 +293,10 @@ static int run_replays(struct gl_run_result *result, const struct gl_cli *cli,
 					fprintf(stderr, "greenlight: replaying '%s'\n", s->name);
 				rc = gl_replay_run(&merged[n], s, &opts);
 			}
-			if (rc < 0) {
-				free(merged);
-				return -1;
-			}
+			/* Out of memory: the replays' results so far, and whatever
+			 * the failed one holds, go into result with the rest, for
+			 * the caller to free; they leaked before. */
+			failed = rc < 0;
 			n++;
 		} else if (next_http < result->n_suites &&
 		           strcmp(result->suites[next_http].name, s->name) == 0) {
@@ -296,7 +310,7 @@ static int run_replays(struct gl_run_result *result, const struct gl_cli *cli,
 	free(result->suites);
 	result->suites = merged;
 	result->n_suites = n;
-	return 0;
+	return failed ? -1 : 0;
 }
 
 static int run(const struct gl_cli *cli, const struct inputs *in, enum gl_sel **sel)
@@ -675,6 +689,7 @@ int main(int argc, char **argv)
 		code = seed(&cli, &in);
 		goto out;
 	}
+	warn_tls_off(in.env);
 
 	struct gl_selection selection = {
 	        .tags = cli.tags,

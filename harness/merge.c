@@ -736,6 +736,8 @@ int gl_merge(struct gl_run_result **out, struct gl_run_result *const *ins, const
 			r->harness_version = xstrdup(in->harness_version, &m.oom);
 		}
 		r->interrupted = r->interrupted || in->interrupted;
+		/* one input obtained without TLS verification taints the whole */
+		r->tls_verify_off = r->tls_verify_off || in->tls_verify_off;
 		if (in->started && (!r->started || in->started < r->started))
 			r->started = in->started;
 		if (in->finished > r->finished)

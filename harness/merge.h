@@ -39,7 +39,8 @@
  *   or the version the target reported (evidence about different targets or
  *   deploys is not one release's evidence: run everything again). The
  *   harness version is taken from the last input that has one. A run is
- *   interrupted if any input was. Start is the earliest, end the latest; a
+ *   interrupted if any input was, and without TLS verification if any input
+ *   was (greenlight.tls_verify "off"). Start is the earliest, end the latest; a
  *   suite's time is the sum of its inputs'.
  */
 #ifndef GL_MERGE_H

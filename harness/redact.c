@@ -20,6 +20,7 @@ struct form {
 static struct form *forms;
 static size_t n_forms;
 static size_t cap_forms;
+static size_t max_form_len; /* how far past a cut a form can reach */
 
 /* A growable byte buffer whose failure sticks: appends after an allocation
  * failure are no-ops, and the caller checks `failed` once at the end. */
@@ -95,6 +96,8 @@ static int add_form(struct buf *b)
 	forms[n_forms].s = b->p;
 	forms[n_forms].len = b->len;
 	n_forms++;
+	if (b->len > max_form_len)
+		max_form_len = b->len;
 	*b = (struct buf){0};
 	rc = 0;
 out:
@@ -236,21 +239,20 @@ static void put_u(struct buf *b, uint32_t v, bool upper)
 	buf_put(b, e, sizeof(e));
 }
 
-static int add_json(const unsigned char *s, size_t len, unsigned style)
+static void put_json(struct buf *b, const unsigned char *s, size_t len, unsigned style)
 {
 	bool upper = style & JSON_UPPER;
-	struct buf b = {0};
 
 	for (size_t i = 0; i < len;) {
 		unsigned char c = s[i];
 		uint32_t cp;
 		size_t n;
 		if (c == '"' || c == '\\') {
-			buf_putc(&b, '\\');
-			buf_putc(&b, (char)c);
+			buf_putc(b, '\\');
+			buf_putc(b, (char)c);
 			i++;
 		} else if (c == '/' && (style & JSON_SLASH)) {
-			buf_put(&b, "\\/", 2);
+			buf_put(b, "\\/", 2);
 			i++;
 		} else if (c < 0x20) {
 			const char *short_esc = NULL;
@@ -272,26 +274,47 @@ static int add_json(const unsigned char *s, size_t len, unsigned style)
 				break;
 			}
 			if (short_esc && !(style & JSON_ALL_CONTROL))
-				buf_put(&b, short_esc, 2);
+				buf_put(b, short_esc, 2);
 			else
-				put_u(&b, c, upper);
+				put_u(b, c, upper);
 			i++;
 		} else if (c >= 0x80 && (style & JSON_ASCII) &&
 		           (n = utf8_decode(s + i, len - i, &cp))) {
 			if (cp >= 0x10000) {
 				cp -= 0x10000;
-				put_u(&b, 0xD800 + (cp >> 10), upper);
-				put_u(&b, 0xDC00 + (cp & 0x3FF), upper);
+				put_u(b, 0xD800 + (cp >> 10), upper);
+				put_u(b, 0xDC00 + (cp & 0x3FF), upper);
 			} else {
-				put_u(&b, cp, upper);
+				put_u(b, cp, upper);
 			}
 			i += n;
 		} else {
-			buf_putc(&b, (char)c);
+			buf_putc(b, (char)c);
 			i++;
 		}
 	}
+}
+
+static int add_json(const unsigned char *s, size_t len, unsigned style)
+{
+	struct buf b = {0};
+
+	put_json(&b, s, len, style);
 	return add_form(&b);
+}
+
+/* A JSON document carried in a JSON string (an echoed or logged request:
+ * "body":"{\"password\":\"a\\\"b\"}") holds the secret escaped twice. */
+static int add_json_in_json(const unsigned char *s, size_t len, unsigned style)
+{
+	struct buf once = {0};
+	int rc = -1;
+
+	put_json(&once, s, len, style);
+	if (!once.failed)
+		rc = add_json((const unsigned char *)once.p, once.len, style);
+	buf_release(&once);
+	return rc;
 }
 
 /* `quotes`: also escape " and ', as in attribute values; text content
@@ -357,7 +380,7 @@ int gl_redact_add(const char *secret)
 	    add_url(s, len, "0123456789abcdef", true) < 0)
 		goto out;
 	for (unsigned style = 0; style < 16; style++) {
-		if (add_json(s, len, style) < 0)
+		if (add_json(s, len, style) < 0 || add_json_in_json(s, len, style) < 0)
 			goto out;
 	}
 	if (add_xml(s, len, true) < 0 || add_xml(s, len, false) < 0)
@@ -420,7 +443,7 @@ static int find_spans(struct span **out, size_t *out_n, const char *text, size_t
 	return 0;
 }
 
-char *gl_redact_mem(const char *text, size_t len, size_t *out_len)
+char *gl_redact_head(const char *text, size_t len, size_t cut, size_t *out_len)
 {
 	struct span *spans = NULL;
 	size_t n = 0;
@@ -428,14 +451,18 @@ char *gl_redact_mem(const char *text, size_t len, size_t *out_len)
 
 	if (!text)
 		return NULL;
-	if (find_spans(&spans, &n, text, len) < 0)
+	if (cut > len)
+		cut = len;
+	/* a form that starts before the cut ends within max_form_len of it */
+	size_t searched = len - cut > max_form_len ? cut + max_form_len : len;
+	if (find_spans(&spans, &n, text, searched) < 0)
 		goto fail;
 	if (n > 1)
 		qsort(spans, n, sizeof(*spans), span_cmp);
 
 	size_t pos = 0;
 	size_t i = 0;
-	while (i < n) {
+	while (i < n && spans[i].start < cut) {
 		size_t start = spans[i].start;
 		size_t end = spans[i].end;
 		for (i++; i < n && spans[i].start <= end; i++) {
@@ -446,7 +473,8 @@ char *gl_redact_mem(const char *text, size_t len, size_t *out_len)
 		buf_put(&b, GL_REDACTED, strlen(GL_REDACTED));
 		pos = end;
 	}
-	buf_put(&b, text + pos, len - pos);
+	if (pos < cut)
+		buf_put(&b, text + pos, cut - pos);
 	/* An empty input still gets a (malloc'd) empty string back. */
 	buf_put(&b, "", 0);
 	if (b.failed || !b.p) {
@@ -460,6 +488,11 @@ char *gl_redact_mem(const char *text, size_t len, size_t *out_len)
 fail:
 	free(spans);
 	return NULL;
+}
+
+char *gl_redact_mem(const char *text, size_t len, size_t *out_len)
+{
+	return gl_redact_head(text, len, len, out_len);
 }
 
 char *gl_redact(const char *text)
@@ -491,6 +524,7 @@ void gl_redact_reset(void)
 	forms = NULL;
 	n_forms = 0;
 	cap_forms = 0;
+	max_form_len = 0;
 }
 
 int gl_redact_add_url_password(const char *url)

@@ -3,7 +3,8 @@
  * Secrets are registered once (environment secrets at start, bearer tokens,
  * basic-auth passwords and captures marked secret as they appear). Each is
  * registered with the forms in which it can leak: as it is, base64,
- * URL-encoded, JSON-escaped and XML-escaped. gl_redact() replaces every
+ * URL-encoded, JSON-escaped (also twice: a JSON document inside a JSON
+ * string) and XML-escaped. gl_redact() replaces every
  * occurrence of every form with "***". One process-wide registry: greenlight
  * is single-threaded. */
 #ifndef GL_REDACT_H
@@ -27,6 +28,12 @@ int gl_redact_add_url_password(const char *url);
 char *gl_redact(const char *text);
 /* The same for a buffer of len bytes; *out_len receives the new length. */
 char *gl_redact_mem(const char *text, size_t len, size_t *out_len);
+/* The first `cut` bytes of the buffer, redacted, for an excerpt: redact
+ * before cutting or cleaning (control bytes to '?', ...), never after, or a
+ * secret across the cut or holding such bytes is shown. A secret that starts
+ * before the cut is hidden whole; only the head of the buffer is searched.
+ * Caller frees; NULL on out of memory. */
+char *gl_redact_head(const char *text, size_t len, size_t cut, size_t *out_len);
 
 /* Header names whose values are never shown: Authorization, Proxy-
  * Authorization, Cookie, Set-Cookie (case-insensitive). */

@@ -214,6 +214,17 @@ void gl_report_console(FILE *fp, const struct gl_run_result *r, bool color)
 	put_counts(fp, "", &total);
 	if (r->interrupted)
 		fputs("interrupted: not every check ran\n", fp);
+	if (r->tls_verify_off) {
+		char *env = gl_redact(r->env_name ? r->env_name : "?");
+		fprintf(fp, "%swarning:%s TLS certificate verification was OFF for environment '",
+		        color ? YELLOW BOLD : "", color ? RESET : "");
+		if (env)
+			put_clean(fp, env, strlen(env));
+		else
+			fputs(GL_REDACTED, fp);
+		fputs("' (tls_verify: false): the target's identity was not checked\n", fp);
+		free(env);
+	}
 
 	/* A pass needs evidence: at least one check passed, none failed or
 	 * errored, and the run was not cut short. */

@@ -335,6 +335,8 @@ static const char STYLE[] =
         ".verdict.pass{background:var(--pass)}.verdict.fail{background:var(--fail)}\n"
         ".verdict .big{font-size:56px;font-weight:800;letter-spacing:2px}\n"
         ".verdict .why{font-size:18px;margin:4px 0 12px}\n"
+        ".verdict .insecure{background:#fff3cd;color:#5c4400;border-radius:6px;padding:6px 10px;"
+        "margin:0 0 12px;font-weight:700}\n"
         ".verdict dl{display:grid;grid-template-columns:max-content 1fr;gap:2px 16px;margin:0}\n"
         ".verdict dt{opacity:.85}.verdict dd{margin:0;font-weight:600;overflow-wrap:anywhere}\n"
         ".counts{display:flex;flex-wrap:wrap;gap:10px;margin:14px 0 0;padding:0;list-style:none}\n"
@@ -410,10 +412,17 @@ static void put_verdict(struct out *o, const struct gl_run_result *r, const stru
 	} else {
 		put(o, "nothing passed: no evidence, the release is held");
 	}
-	put(o, "</div>\n<dl>\n");
+	put(o, "</div>\n");
+	if (r->tls_verify_off)
+		put(o, "<p class=\"insecure\" role=\"alert\">TLS certificate verification was OFF "
+		       "for this environment (tls_verify: false): the target's identity was not "
+		       "checked</p>\n");
+	put(o, "<dl>\n");
 	put_dl(o, "Environment", r->env_name, "unknown");
 	put_dl(o, "Base URL", r->base_url, "unknown");
 	put_dl(o, "Version reported", r->reported_version, "none reported");
+	putf(o, "<dt>TLS verification</dt><dd>%s</dd>\n",
+	     r->tls_verify_off ? "OFF (tls_verify: false)" : "on");
 	put_dl(o, "greenlight version", r->harness_version, "unknown");
 	put(o, "<dt>Started</dt><dd>");
 	put_time(o, r->started);

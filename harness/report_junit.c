@@ -272,6 +272,8 @@ static void put_properties(struct out *o, const struct gl_run_result *r,
 	put_property(o, "greenlight.harness_version", r->harness_version);
 	put_property(o, "greenlight.suite_file", s->file);
 	put_property(o, "greenlight.suite_digest", s->digest);
+	/* On every suite, "on" included: evidence states how it was obtained. */
+	put_property(o, "greenlight.tls_verify", r->tls_verify_off ? "off" : "on");
 	if (r->reported_version)
 		put_property(o, "greenlight.reported_version", r->reported_version);
 	if (r->interrupted)

@@ -69,6 +69,8 @@ struct gl_run_result {
 	                           503, Retry-After 1)" */
 	double ready_after_s;   /* seconds waited for readiness: until ready, or in vain when
 	                           not_ready; 0 without a wait */
+	int tls_verify_off;     /* TLS certificates were not verified (the environment says
+	                           "tls_verify": false): every report says so */
 };
 
 struct gl_counts {

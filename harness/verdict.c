@@ -153,6 +153,7 @@ int gl_verdict_render(char **out, const struct gl_run_result *r, const struct gl
 	    !add_string(root, "version_expected", info->expected_version) ||
 	    !add_string(root, "version_reported", r->reported_version) ||
 	    !add_string(root, "harness_version", r->harness_version) ||
+	    !cJSON_AddBoolToObject(root, "tls_verify", !r->tls_verify_off) ||
 	    !add_time(root, "started_at", r->started) ||
 	    !add_time(root, "finished_at", r->finished))
 		goto oom;

@@ -5,7 +5,7 @@
  *   { "format": "greenlight-verdict/1", "verdict": "pass" | "fail",
  *     "exit_code": 0, "environment": "staging", "base_url": "...",
  *     "version_expected": "2.4.0" | null, "version_reported": "2.4.0" | null,
- *     "harness_version": "0.1.0",
+ *     "harness_version": "0.1.0", "tls_verify": true,
  *     "started_at": "2026-11-22T03:00:00Z", "finished_at": "...",
  *     "counts": { "tests", "passed", "failures", "errors", "skipped" },
  *     "suites": [ { "name", "file", "digest", "tests", "passed", "failures",
@@ -16,9 +16,12 @@
  *
  * "verdict" is "pass" only when the exit code is 0, at least one check
  * passed, none failed or errored, and the run was not interrupted: a run of
- * zero checks is a "fail". junit.file is relative to the verdict file's
- * directory (absolute only when no relative path exists), so that the two
- * files can be moved together. Every string passes through gl_redact().
+ * zero checks is a "fail". "tls_verify" is false when the environment turned
+ * TLS certificate verification off: the verdict may still say "pass", and the
+ * gate holds it unless its policy allows that environment to be insecure.
+ * junit.file is relative to the verdict file's directory (absolute only when
+ * no relative path exists), so that the two files can be moved together.
+ * Every string passes through gl_redact().
  *
  * The only module that uses cJSON for verdicts on the writing side. */
 #ifndef GL_VERDICT_H

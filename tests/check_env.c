@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "check_suites.h"
 #include "env.h"
@@ -276,6 +277,149 @@ START_TEST(test_secret_overridden_not_read)
 }
 END_TEST
 
+/* ---- tls_verify: environment files written to a temporary directory ---- */
+
+struct tmpenv {
+	char dir[64];
+	char path[128];
+};
+
+static void tmpenv_write(struct tmpenv *t, const char *text)
+{
+	snprintf(t->dir, sizeof(t->dir), "/tmp/gl-env-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(t->dir));
+	snprintf(t->path, sizeof(t->path), "%s/e.json", t->dir);
+	FILE *fp = fopen(t->path, "wb");
+	ck_assert_ptr_nonnull(fp);
+	ck_assert_int_ge(fputs(text, fp), 0);
+	ck_assert_int_eq(fclose(fp), 0);
+}
+
+static void tmpenv_release(struct tmpenv *t)
+{
+	ck_assert_int_eq(unlink(t->path), 0);
+	ck_assert_int_eq(rmdir(t->dir), 0);
+}
+
+/* Load text as an environment; the printed diag with the directory as "env". */
+static char *load_text(struct gl_env **env, const char *text)
+{
+	struct tmpenv t;
+	struct gl_diag d;
+
+	tmpenv_write(&t, text);
+	gl_diag_init(&d);
+	gl_env_load(env, NULL, t.path, &d);
+	char *out = printed(&d, t.dir);
+	gl_diag_release(&d);
+	tmpenv_release(&t);
+	return out;
+}
+
+START_TEST(test_tls_verify_default_on)
+{
+	struct gl_env *env = load_ok("local");
+	ck_assert(!env->tls_verify_off);
+	ck_assert_uint_eq(env->tls_verify_pos.line, 0);
+	gl_env_free(env);
+
+	/* true, said explicitly, is the default */
+	char *out = load_text(&env, "{ \"base_url\": \"https://x\", \"tls_verify\": true }\n");
+	ck_assert_str_eq(out, "");
+	ck_assert_ptr_nonnull(env);
+	ck_assert(!env->tls_verify_off);
+	ck_assert_uint_eq(env->tls_verify_pos.line, 1);
+	free(out);
+	gl_env_free(env);
+}
+END_TEST
+
+START_TEST(test_tls_verify_off_outside_production)
+{
+	struct gl_env *env = NULL;
+	char *out = load_text(&env, "{\n"
+	                            "  \"name\": \"staging\",\n"
+	                            "  \"base_url\": \"https://x\",\n"
+	                            "  \"production\": false,\n"
+	                            "  \"tls_verify\": false\n"
+	                            "}\n");
+	ck_assert_str_eq(out, "");
+	ck_assert_ptr_nonnull(env);
+	ck_assert(env->tls_verify_off);
+	/* where it is said, for the warning */
+	ck_assert_ptr_eq(env->tls_verify_pos.file, env->path);
+	ck_assert_uint_eq(env->tls_verify_pos.line, 5);
+	ck_assert_uint_eq(env->tls_verify_pos.col, 17);
+	/* not a variable */
+	ck_assert(!gl_env_knows(env, "tls_verify"));
+	free(out);
+	gl_env_free(env);
+}
+END_TEST
+
+/* Refused in production, located at the value, whatever the key order. */
+START_TEST(test_tls_verify_off_refused_in_production)
+{
+	struct gl_env *env = (struct gl_env *)1;
+	char *out = load_text(&env, "{\n"
+	                            "  \"base_url\": \"https://x\",\n"
+	                            "  \"production\": true,\n"
+	                            "  \"tls_verify\": false\n"
+	                            "}\n");
+	ck_assert_ptr_null(env);
+	ck_assert_str_eq(out, "env/e.json:4:17: 'tls_verify' cannot be false in a production "
+	                      "environment\n");
+	free(out);
+
+	env = (struct gl_env *)1;
+	out = load_text(&env,
+	                "{ \"tls_verify\": false, \"production\": true, \"base_url\": \"x\" }\n");
+	ck_assert_ptr_null(env);
+	ck_assert_str_eq(out, "env/e.json:1:17: 'tls_verify' cannot be false in a production "
+	                      "environment\n");
+	free(out);
+
+	/* true in production is what production is */
+	out = load_text(&env,
+	                "{ \"base_url\": \"x\", \"production\": true, \"tls_verify\": true }\n");
+	ck_assert_str_eq(out, "");
+	ck_assert_ptr_nonnull(env);
+	ck_assert(!env->tls_verify_off);
+	free(out);
+	gl_env_free(env);
+}
+END_TEST
+
+START_TEST(test_tls_verify_must_be_boolean)
+{
+	struct gl_env *env = (struct gl_env *)1;
+	char *out = load_text(&env, "{ \"base_url\": \"x\", \"tls_verify\": \"false\" }\n");
+	ck_assert_ptr_null(env);
+	ck_assert_str_eq(out, "env/e.json:1:34: 'tls_verify' must be true or false\n");
+	free(out);
+}
+END_TEST
+
+/* --var is no way around it: tls_verify is a key of the file, and an
+ * assignment only makes an ordinary variable of that name. */
+START_TEST(test_tls_verify_not_overridable)
+{
+	struct gl_env *env = NULL;
+	struct gl_diag d;
+	const char *const set[] = {"tls_verify=false", "production=false"};
+	char *out = load_text(&env, "{ \"base_url\": \"x\", \"production\": true }\n");
+
+	ck_assert_str_eq(out, "");
+	free(out);
+	gl_diag_init(&d);
+	ck_assert_int_eq(gl_env_apply_overrides(env, set, 2, &d), 0);
+	ck_assert(!env->tls_verify_off);
+	ck_assert(env->production);
+	gl_diag_release(&d);
+	gl_env_free(env);
+}
+END_TEST
+
 Suite *env_suite(void)
 {
 	Suite *s = suite_create("env");
@@ -288,6 +432,11 @@ Suite *env_suite(void)
 	tcase_add_test(tc, test_overrides);
 	tcase_add_test(tc, test_secrets);
 	tcase_add_test(tc, test_secret_overridden_not_read);
+	tcase_add_test(tc, test_tls_verify_default_on);
+	tcase_add_test(tc, test_tls_verify_off_outside_production);
+	tcase_add_test(tc, test_tls_verify_off_refused_in_production);
+	tcase_add_test(tc, test_tls_verify_must_be_boolean);
+	tcase_add_test(tc, test_tls_verify_not_overridable);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -754,6 +754,119 @@ START_TEST(test_gate_holds_unreadable_verdicts)
 }
 END_TEST
 
+/* ---- TLS verification off ("tls_verify": false) ---- */
+
+static struct gl_run_result *insecure_run(const char *env)
+{
+	struct gl_run_result *r = full_run(env, "2.4.0", 0);
+	r->tls_verify_off = 1;
+	return r;
+}
+
+/* Evidence obtained without verifying the target's certificate does not
+ * show the target was the one deployed: held, unless the policy allows it
+ * for that environment. */
+START_TEST(test_gate_holds_verdict_without_tls_verification)
+{
+	struct gt g;
+
+	gt_init(&g);
+	const char *staging = emit(&g, "staging", insecure_run("staging"), 0, "2.4.0");
+	emit(&g, "preprod", full_run("preprod", "2.4.0", 0), 0, "2.4.0");
+	emit(&g, "dev", insecure_run("dev"), 0, "2.4.0");
+	struct gl_gate_decision *d = decide(&g);
+	char want[600];
+	snprintf(want, sizeof(want),
+	         "staging: verdict '%s' was obtained with TLS certificate verification off "
+	         "(tls_verify: false); the policy does not allow it for this environment "
+	         "(\"allow_insecure_tls\")",
+	         staging);
+	assert_hold(d, want);
+	ck_assert_uint_eq(d->n_reasons, 1);
+	/* an environment the policy does not require is noted, saying so */
+	ck_assert_uint_eq(d->n_notes, 1);
+	ck_assert_ptr_nonnull(strstr(d->notes[0], "says pass, TLS verification off (not required"));
+	gl_gate_decision_free(d);
+
+	write_text(g.policy, "{ \"promote_to\": \"production\", \"require\": [\n"
+	                     "  { \"environment\": \"staging\", \"suites\": [\"smoke\"],\n"
+	                     "    \"allow_insecure_tls\": true },\n"
+	                     "  { \"environment\": \"preprod\", \"suites\": [\"smoke\"],\n"
+	                     "    \"allow_insecure_tls\": false } ] }\n");
+	d = decide(&g);
+	if (!d->promote)
+		dump(d);
+	ck_assert(d->promote);
+	gl_gate_decision_free(d);
+	gt_release(&g);
+}
+END_TEST
+
+static void claim_tls_verify(cJSON *root)
+{
+	ck_assert(cJSON_ReplaceItemInObjectCaseSensitive(root, "tls_verify", cJSON_CreateTrue()));
+}
+
+static void drop_tls_verify(cJSON *root)
+{
+	cJSON_DeleteItemFromObjectCaseSensitive(root, "tls_verify");
+}
+
+static void garble_tls_verify(cJSON *root)
+{
+	ck_assert(cJSON_ReplaceItemInObjectCaseSensitive(root, "tls_verify",
+	                                                 cJSON_CreateString("yes")));
+}
+
+/* The JUnit file is digest-checked and says greenlight.tls_verify "off": a
+ * verdict edited to claim verification, or to say nothing, holds. */
+START_TEST(test_gate_holds_verdict_claiming_tls_verification)
+{
+	struct gt g;
+	void (*edits[])(cJSON *) = {claim_tls_verify, drop_tls_verify};
+
+	for (size_t i = 0; i < 2; i++) {
+		gt_init(&g);
+		emit(&g, "staging", insecure_run("staging"), 0, "2.4.0");
+		emit(&g, "preprod", full_run("preprod", "2.4.0", 0), 0, "2.4.0");
+		edit_verdict(g.paths[0], edits[i]);
+		struct gl_gate_decision *d = decide(&g);
+		assert_hold(d, "staging: the verdict says TLS verification was on but junit '");
+		assert_hold(d, "/staging/junit.xml' says off (edited verdict?)");
+		ck_assert_uint_eq(d->n_reasons, 1);
+		gl_gate_decision_free(d);
+		gt_release(&g);
+	}
+
+	gt_init(&g);
+	emit_good(&g);
+	edit_verdict(g.paths[0], garble_tls_verify);
+	struct gl_gate_decision *d = decide(&g);
+	assert_hold(d, "/staging/verdict.json' is unusable: 'tls_verify' is not true or false");
+	gl_gate_decision_free(d);
+	gt_release(&g);
+}
+END_TEST
+
+/* A verdict without the key (written before it existed, when TLS was always
+ * verified) with JUnit evidence that agrees still promotes. */
+START_TEST(test_gate_verdict_without_tls_verify_key)
+{
+	struct gt g;
+
+	gt_init(&g);
+	emit_good(&g);
+	edit_verdict(g.paths[0], drop_tls_verify);
+	edit_verdict(g.paths[1], drop_tls_verify);
+	struct gl_gate_decision *d = decide(&g);
+	if (!d->promote)
+		dump(d);
+	ck_assert(d->promote);
+	gl_gate_decision_free(d);
+	gt_release(&g);
+}
+END_TEST
+
 /* ---- invalid policies: exit code 2, with a location ---- */
 
 static void assert_invalid(const char *policy, unsigned line, unsigned col, const char *msg)
@@ -821,6 +934,19 @@ START_TEST(test_gate_policy_requirement_errors)
 }
 END_TEST
 
+START_TEST(test_gate_policy_allow_insecure_tls_is_boolean)
+{
+	struct gt g;
+
+	gt_init(&g);
+	write_text(g.policy, "{ \"promote_to\": \"production\", \"require\": [\n"
+	                     "  { \"environment\": \"staging\", \"suites\": [\"smoke\"],\n"
+	                     "    \"allow_insecure_tls\": \"yes\" } ] }\n");
+	assert_invalid(g.policy, 3, 27, "'allow_insecure_tls' must be true or false");
+	gt_release(&g);
+}
+END_TEST
+
 /* A verdict cannot print a line of its own into the decision. */
 START_TEST(test_gate_print_cleans_control_characters)
 {
@@ -863,9 +989,13 @@ Suite *gate_suite(void)
 	tcase_add_test(tc, test_gate_holds_counts_that_do_not_add_up);
 	tcase_add_test(tc, test_gate_holds_no_verdicts);
 	tcase_add_test(tc, test_gate_holds_unreadable_verdicts);
+	tcase_add_test(tc, test_gate_holds_verdict_without_tls_verification);
+	tcase_add_test(tc, test_gate_holds_verdict_claiming_tls_verification);
+	tcase_add_test(tc, test_gate_verdict_without_tls_verify_key);
 	tcase_add_test(tc, test_gate_policy_syntax_error);
 	tcase_add_test(tc, test_gate_policy_schema_errors);
 	tcase_add_test(tc, test_gate_policy_requirement_errors);
+	tcase_add_test(tc, test_gate_policy_allow_insecure_tls_is_boolean);
 	tcase_add_test(tc, test_gate_print_cleans_control_characters);
 	suite_add_tcase(s, tc);
 	return s;

@@ -446,6 +446,58 @@ START_TEST(test_connection_refused)
 }
 END_TEST
 
+/* A name under .invalid (RFC 6761) never resolves: an error naming the host,
+ * at once, and at the version check a reason that says the same. */
+START_TEST(test_dns_failure)
+{
+	struct world w;
+	struct gl_suite *s = suite_new("smoke");
+	expect_status(lone(s, "health", "GET", "http://greenlight-test.invalid:1/health"), 200);
+	world_init(&w, s, 1);
+	double t0 = now();
+	struct gl_case *c = only_case(world_run(&w));
+	double took = now() - t0;
+
+	ck_assert_int_eq(c->outcome, GL_OUT_ERROR);
+	ck_assert_str_eq(c->message,
+	                 "DNS failure: GET http://greenlight-test.invalid:1/health (curl: "
+	                 "Could not resolve host: greenlight-test.invalid)");
+	/* the request's connect timeout (5 s by default) bounds resolution */
+	ck_assert_msg(took < 6.0, "took %.3f s", took);
+	gl_run_result_free(w.run);
+
+	struct gl_health h = {.url = tpl("http://greenlight-test.invalid:1/health"),
+	                      .version_path = "$.version"};
+	w.env.health = &h;
+	w.plan.expect_version = "2.4.0";
+	struct gl_run_result *r = world_run(&w);
+	ck_assert_int_eq(r->not_ready, 1);
+	ck_assert_str_eq(r->not_ready_reason,
+	                 "target reports no version at '$.version' (last: DNS failure (Could not "
+	                 "resolve host: greenlight-test.invalid)), expected '2.4.0'");
+	gl_template_free(h.url);
+	world_release(&w);
+}
+END_TEST
+
+/* The result says when the environment turned TLS verification off, so that
+ * every report can. */
+START_TEST(test_tls_verify_off_in_result)
+{
+	struct world w;
+	struct gl_suite *s = suite_new("smoke");
+	expect_status(lone(s, "health", "GET", "{{base_url}}/health"), 200);
+	world_init(&w, s, 1);
+	ck_assert_int_eq(world_run(&w)->tls_verify_off, 0);
+	gl_run_result_free(w.run);
+	w.env.tls_verify_off = true;
+	struct gl_run_result *r = world_run(&w);
+	ck_assert_int_eq(r->tls_verify_off, 1);
+	ck_assert_int_eq(only_case(r)->outcome, GL_OUT_PASS);
+	world_release(&w);
+}
+END_TEST
+
 START_TEST(test_timeout)
 {
 	struct world w;
@@ -1317,6 +1369,8 @@ Suite *http_suite(void)
 	tcase_add_test(tc, test_status_failure);
 	tcase_add_test(tc, test_connection_refused);
 	tcase_add_test(tc, test_timeout);
+	tcase_add_test(tc, test_dns_failure);
+	tcase_add_test(tc, test_tls_verify_off_in_result);
 	tcase_add_test(tc, test_reset);
 	tcase_add_test(tc, test_body_cap);
 	tcase_add_test(tc, test_flow);

@@ -292,6 +292,43 @@ START_TEST(test_round_trip_interrupted)
 }
 END_TEST
 
+static struct gl_run_result *merge_ok(struct gl_run_result *const *ins, const char *const *names,
+                                      size_t n);
+
+/* greenlight.tls_verify reads back; a file without it (older greenlight,
+ * other tools) is "on", and merged evidence is "off" when any input was. */
+START_TEST(test_tls_verify_round_trip_and_merge)
+{
+	struct gl_run_result *r = mixed_run();
+	r->tls_verify_off = 1;
+	char path[32];
+	render_to(path, r);
+	struct gl_run_result *off = read_ok(path);
+	unlink(path);
+	ck_assert_int_eq(off->tls_verify_off, 1);
+	ck_assert_ptr_null(prop(&off->suites[0], "greenlight.tls_verify"));
+
+	r->tls_verify_off = 0;
+	render_to(path, r);
+	struct gl_run_result *on = read_ok(path);
+	unlink(path);
+	ck_assert_int_eq(on->tls_verify_off, 0);
+
+	struct gl_run_result *ins[] = {on, off};
+	const char *names[] = {"first.xml", "rerun.xml"};
+	struct gl_run_result *m = merge_ok(ins, names, 2);
+	ck_assert_int_eq(m->tls_verify_off, 1);
+	gl_run_result_free(m);
+	struct gl_run_result *ons[] = {on, on};
+	m = merge_ok(ons, names, 2);
+	ck_assert_int_eq(m->tls_verify_off, 0);
+	gl_run_result_free(m);
+	gl_run_result_free(on);
+	gl_run_result_free(off);
+	gl_run_result_free(r);
+}
+END_TEST
+
 START_TEST(test_foreign_pytest)
 {
 	char path[4096];
@@ -845,6 +882,7 @@ Suite *junit_read_suite(void)
 	tcase_add_test(rd, test_malformed);
 	tcase_add_test(rd, test_malformed_line);
 	tcase_add_test(rd, test_external_entity_not_expanded);
+	tcase_add_test(rd, test_tls_verify_round_trip_and_merge);
 	suite_add_tcase(s, rd);
 
 	TCase *mg = tcase_create("merge");

@@ -114,6 +114,39 @@ START_TEST(test_json_non_ascii)
 }
 END_TEST
 
+/* A request body echoed back inside a JSON string is escaped twice. */
+START_TEST(test_json_in_json)
+{
+	ck_assert_int_eq(gl_redact_add("a\"b\\c"), 0);
+	assert_redacts("{\"body\": \"{\\\"password\\\": \\\"a\\\\\\\"b\\\\\\\\c\\\"}\"}",
+	               "{\"body\": \"{\\\"password\\\": \\\"***\\\"}\"}");
+}
+END_TEST
+
+/* An excerpt is redacted before it is cut: a secret across the cut is hidden
+ * whole, not shown in part. */
+START_TEST(test_head)
+{
+	const char *text = "abc s3cr3t-value def";
+	size_t len = 0;
+
+	ck_assert_int_eq(gl_redact_add("s3cr3t-value"), 0);
+	char *got = gl_redact_head(text, strlen(text), 8, &len);
+	ck_assert_str_eq(got, "abc ***");
+	ck_assert_uint_eq(len, 7);
+	free(got);
+	got = gl_redact_head(text, strlen(text), 4, &len);
+	ck_assert_str_eq(got, "abc ");
+	free(got);
+	got = gl_redact_head(text, strlen(text), 18, &len);
+	ck_assert_str_eq(got, "abc *** d");
+	free(got);
+	got = gl_redact_head(text, strlen(text), 100, &len);
+	ck_assert_str_eq(got, "abc *** def");
+	free(got);
+}
+END_TEST
+
 START_TEST(test_xml)
 {
 	ck_assert_int_eq(gl_redact_add("a&b<c>d\"e'f"), 0);
@@ -246,6 +279,8 @@ Suite *redact_suite(void)
 	tcase_add_test(tc, test_url);
 	tcase_add_test(tc, test_json);
 	tcase_add_test(tc, test_json_non_ascii);
+	tcase_add_test(tc, test_json_in_json);
+	tcase_add_test(tc, test_head);
 	tcase_add_test(tc, test_xml);
 	tcase_add_test(tc, test_overlapping);
 	tcase_add_test(tc, test_mem_binary);

@@ -555,6 +555,34 @@ START_TEST(test_console_verdicts)
 }
 END_TEST
 
+/* Certificates not verified: a property on every testsuite, valid JUnit, and
+ * a warning line in the console report right above the verdict. */
+START_TEST(test_tls_verify_off_reported)
+{
+	struct gl_run_result *r = mixed_run();
+	char *xml = render(r);
+	ck_assert_uint_eq(count(xml, "<property name=\"greenlight.tls_verify\" value=\"on\"/>"), 2);
+	char *out = console(r, false);
+	ck_assert_ptr_null(strstr(out, "TLS"));
+	free(out);
+	free(xml);
+
+	r->tls_verify_off = 1;
+	xml = render(r);
+	ck_assert_uint_eq(count(xml, "<property name=\"greenlight.tls_verify\" value=\"off\"/>"),
+	                  2);
+	ck_assert_uint_eq(count(xml, "value=\"on\""), 0);
+	assert_valid(r);
+	out = console(r, false);
+	ck_assert_ptr_nonnull(strstr(out, "\nwarning: TLS certificate verification was OFF for "
+	                                  "environment 'local' (tls_verify: false): the "
+	                                  "target's identity was not checked\nverdict: FAIL\n"));
+	free(out);
+	free(xml);
+	gl_run_result_free(r);
+}
+END_TEST
+
 START_TEST(test_console_detail_capped)
 {
 	char detail[4096] = "";
@@ -605,6 +633,7 @@ Suite *report_suite(void)
 	tcase_add_test(con, test_console_mixed);
 	tcase_add_test(con, test_console_verdicts);
 	tcase_add_test(con, test_console_detail_capped);
+	tcase_add_test(con, test_tls_verify_off_reported);
 	suite_add_tcase(s, con);
 	return s;
 }

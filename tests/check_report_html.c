@@ -152,6 +152,18 @@ START_TEST(test_verdict_and_header)
 	                                   "<li><b>3</b>failed</li><li><b>1</b>errored</li>"
 	                                   "<li><b>1</b>skipped</li>"));
 	ck_assert_ptr_nonnull(strstr(html, "<title>FAIL: preprod"));
+	ck_assert_ptr_nonnull(strstr(html, "<dt>TLS verification</dt><dd>on</dd>"));
+	ck_assert_ptr_null(strstr(html, "class=\"insecure\""));
+	free(html);
+
+	/* Certificates not verified: said in the header, where nobody misses it. */
+	r->tls_verify_off = 1;
+	html = render(r);
+	ck_assert_ptr_nonnull(strstr(html, "<dt>TLS verification</dt><dd>OFF (tls_verify: "
+	                                   "false)</dd>"));
+	ck_assert_ptr_nonnull(strstr(html, "<p class=\"insecure\" role=\"alert\">TLS certificate "
+	                                   "verification was OFF for this environment"));
+	ck_assert(strstr(html, "class=\"insecure\"") < strstr(html, "</header>"));
 	free(html);
 	gl_run_result_free(r);
 }

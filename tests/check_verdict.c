@@ -183,6 +183,7 @@ START_TEST(test_verdict_pass_content)
 	ck_assert_str_eq(str(root, "started_at"), "2026-11-22T03:01:30Z");
 	ck_assert_str_eq(str(root, "finished_at"), "2026-11-22T03:02:12Z");
 	ck_assert(cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(root, "interrupted")));
+	ck_assert(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(root, "tls_verify")));
 
 	const cJSON *c = cJSON_GetObjectItemCaseSensitive(root, "counts");
 	ck_assert_int_eq((int)num(c, "tests"), 6);
@@ -243,6 +244,26 @@ START_TEST(test_verdict_nulls_without_junit_or_expectation)
 	ck_assert(is_null(sel, "filter"));
 	ck_assert(is_null(sel, "shard"));
 	ck_assert_int_eq(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(sel, "tags")), 0);
+	cJSON_Delete(root);
+	gl_run_result_free(r);
+	tmp_release(&t);
+}
+END_TEST
+
+/* Certificates not verified: the verdict says so, and may still say pass (the
+ * gate decides what that evidence is worth). */
+START_TEST(test_verdict_tls_verify_off)
+{
+	struct tmp t;
+	struct gl_run_result *r = new_run(1);
+
+	tmp_init(&t);
+	set_suite(r, 0, "smoke", 1, 0, 0);
+	r->tls_verify_off = 1;
+	struct gl_verdict_info info = {.exit_code = 0};
+	cJSON *root = write_and_parse(&t, r, &info);
+	ck_assert(cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(root, "tls_verify")));
+	ck_assert_str_eq(str(root, "verdict"), "pass");
 	cJSON_Delete(root);
 	gl_run_result_free(r);
 	tmp_release(&t);
@@ -401,6 +422,7 @@ Suite *verdict_suite(void)
 	tcase_add_test(tc, test_verdict_redacts_secrets);
 	tcase_add_test(tc, test_verdict_junit_path_relative_to_verdict);
 	tcase_add_test(tc, test_verdict_missing_junit_is_an_error);
+	tcase_add_test(tc, test_verdict_tls_verify_off);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -41,4 +41,46 @@ else
 	not_ok "--jobs 8 and --jobs 1 report in the same, declared order"
 fi
 
+# A name that does not resolve: under .invalid, which RFC 6761 reserves so
+# that it never will. Outcome as for a refused connection: when the version
+# under test is checked (local expects 2.4.0), exit 3 with every check
+# skipped; without that check, each check is an error. Either way the reason
+# names the resolution failure and the host. glibc is told to give up after
+# one try of one second (RES_OPTIONS), so a machine without a reachable
+# nameserver fails the same way; greenlight itself bounds resolution by the
+# request's connect timeout.
+nx="http://greenlight-test.invalid:1"
+export RES_OPTIONS="timeout:1 attempts:1"
+start=$(date +%s)
+gl dns run --env local --var "base_url=$nx" --junit "$TMP/dns.xml" --tag post-deploy suites/
+expect_code dns 3
+expect_junit_valid "$TMP/dns.xml"
+for c in health version; do
+	expect_case "dns: $c is skipped naming the resolution failure" "$TMP/dns.xml" smoke "$c" \
+		skipped "last: DNS failure \(Could not resolve host: greenlight-test\.invalid\)"
+done
+expect_case "dns: the flow is skipped too" "$TMP/dns.xml" smoke.quote-flow login skipped
+expect_fixed "dns: stderr says not ready" "$TMP/dns.err" "environment 'local' not ready"
+
+gl dns-checks run --env-dir "$DATA/environments" --env it --var "base_url=$nx" \
+	--junit "$TMP/dns-checks.xml" "$DATA/transport.json"
+expect_code dns-checks 1
+expect_junit_valid "$TMP/dns-checks.xml"
+for c in ok hang server-error after-the-storm; do
+	expect_case "dns, no version check: $c is an error naming the host" "$TMP/dns-checks.xml" \
+		transport "$c" error \
+		"^error DNS failure: GET http://greenlight-test\.invalid:1/[^ ]* \(curl: Could not resolve host: greenlight-test\.invalid\)"
+done
+
+# --wait-healthy keeps asking (a new name may not be published yet), up to the wait.
+gl dns-wait run --env local --var "base_url=$nx" --wait-healthy 2 --junit "$TMP/dns-wait.xml" \
+	--tag post-deploy suites/
+expect_code dns-wait 3
+expect_case "dns, --wait-healthy: skipped after the wait, naming the failure" "$TMP/dns-wait.xml" \
+	smoke health skipped "not ready after 2 s \(last: DNS failure \(Could not resolve host"
+elapsed=$(($(date +%s) - start))
+unset RES_OPTIONS
+# A bound only a hang would break: three runs, one of them waiting 2 s.
+if [ "$elapsed" -lt 30 ]; then ok "dns: no hang (${elapsed}s for three runs)"; else not_ok "dns: no hang (${elapsed}s)"; fi
+
 done_testing
