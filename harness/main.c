@@ -408,6 +408,12 @@ static int run(const struct gl_cli *cli, const struct inputs *in, enum gl_sel **
 		if (gl_verdict_write(cli->verdict, result, &vi) < 0)
 			code = GL_EXIT_HARNESS;
 	}
+	/* The console said its verdict before the files were written; a gate
+	 * acts on the files, so say plainly that this run proves nothing. */
+	if (code == GL_EXIT_HARNESS)
+		fputs("greenlight: the evidence was not written, so this run is not a pass "
+		      "whatever the verdict above says (exit 4)\n",
+		      stderr);
 	gl_run_result_free(result);
 	return code;
 }

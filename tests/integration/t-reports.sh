@@ -13,6 +13,8 @@ gl nodir run "${args[@]}" --junit "$TMP/not-a-dir/junit.xml" suites/
 expect_code nodir 4
 expect_fixed "the unwritable path is named" "$TMP/nodir.err" "cannot write '$TMP/not-a-dir/junit.xml'"
 expect_grep "the console report was still printed" "$TMP/nodir.out" '^verdict: PASS$'
+expect_fixed "and stderr says the run is not a pass for want of evidence" "$TMP/nodir.err" \
+	"the evidence was not written, so this run is not a pass"
 
 # Writing over an existing report replaces it whole; no temporary is left.
 echo "old" >"$TMP/keep.xml"
