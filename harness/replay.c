@@ -978,7 +978,10 @@ static void compare(struct merge *m)
 		}
 		if (rg < 0 || ra < 0) {
 			char why[160];
-			if (rg < 0)
+			/* NULL is not '': a SQL NULL or an absent value says so. */
+			if (rg < 0 ? !g : !a)
+				snprintf(why, sizeof why, "no value (NULL or absent)");
+			else if (rg < 0)
 				gl_dec_strerror(why, sizeof why, rg, g ? g : "", glen);
 			else
 				gl_dec_strerror(why, sizeof why, ra, a ? a : "", alen);

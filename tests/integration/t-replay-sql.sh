@@ -103,6 +103,8 @@ replay_suite "$TMP/nulls.json" quotes "$TMP/golden/quotes.csv" "" \
 gl nulls run "${envs[@]}" --junit "$TMP/nulls.xml" "$TMP/nulls.json"
 expect_code nulls 1
 expect_case "NULL and 'n/a' in money fields fail completeness" "$TMP/nulls.xml" quotes completeness failure "unparsable"
+expect_fixed "a NULL is named as such, not shown as ''" "$TMP/nulls.xml" "list_cost: produced no value (NULL or absent)"
+expect_grep "non-numeric text is quoted" "$TMP/nulls.xml" "cost: produced (&apos;|')n/a(&apos;|') is not a decimal number"
 
 # The database stopped in the middle of a streamed replay: an error, never a
 # pass, never a silently shorter comparison.
