@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "redact.h"
+
 typedef gl_dec_uint u128;
 
 /* Shown subjects are cut here: a message line, not a dump of the input. */
@@ -138,17 +140,27 @@ int gl_dec_parse(struct gl_dec *out, const char *text, size_t len)
 	return parse_long(out, text, len);
 }
 
-/* Copy text for a message: cut long, no control bytes. */
+/* Copy text for a message: redacted (the text may be an echoed secret), then
+ * cut long, no control bytes. */
 static void shown(char *dst, size_t n, const char *text, size_t len)
 {
-	size_t k = len > SHOWN_MAX ? SHOWN_MAX : len;
+	size_t k;
+	char *red = gl_redact_head(text, len, SHOWN_MAX, &k);
 
 	assert(n > SHOWN_MAX + 3);
+	if (!red) {
+		memcpy(dst, "...", 4);
+		return;
+	}
+	bool cut = len > SHOWN_MAX || k > SHOWN_MAX;
+	if (k > SHOWN_MAX)
+		k = SHOWN_MAX;
 	for (size_t i = 0; i < k; i++) {
-		unsigned char c = (unsigned char)text[i];
+		unsigned char c = (unsigned char)red[i];
 		dst[i] = c >= 0x20 && c < 0x7f ? (char)c : '?';
 	}
-	if (k < len) {
+	free(red);
+	if (cut) {
 		memcpy(dst + k, "...", 4);
 	} else {
 		dst[k] = '\0';
