@@ -83,4 +83,15 @@ unset RES_OPTIONS
 # A bound only a hang would break: three runs, one of them waiting 2 s.
 if [ "$elapsed" -lt 30 ]; then ok "dns: no hang (${elapsed}s for three runs)"; else not_ok "dns: no hang (${elapsed}s)"; fi
 
+# Connection refused without a version check (with one, t-faults.sh: exit 3):
+# every check an error naming the refusal, never a failure or a pass.
+gl refused-checks run --env-dir "$DATA/environments" --env it --var "base_url=http://127.0.0.1:1" \
+	--junit "$TMP/refused-checks.xml" "$DATA/transport.json"
+expect_code refused-checks 1
+expect_junit_valid "$TMP/refused-checks.xml"
+for c in ok hang server-error after-the-storm; do
+	expect_case "refused, no version check: $c is an error" "$TMP/refused-checks.xml" \
+		transport "$c" error "^error connection refused: GET http://127\.0\.0\.1:1/"
+done
+
 done_testing
