@@ -9,6 +9,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <libpq-fe.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -21,6 +22,7 @@
 
 struct gl_pg {
 	PGconn *conn;
+	PGcancel *cancel;      /* in cancels[]: for gl_pg_cancel_all() */
 	unsigned long n_stmts; /* names prepared statements: gl_1, gl_2, ... */
 	bool streaming;        /* a source holds the connection in COPY OUT */
 };
@@ -234,6 +236,61 @@ static int register_passwords(const char *conninfo, bool *has_timeout, char *err
 	return 0;
 }
 
+/* The open connections' cancel objects, for the signal handler. A slot is
+ * written with SIGINT and SIGTERM blocked, so the handler never sees one
+ * half-written; it only reads. greenlight holds at most a few connections at
+ * a time (cases and calculation); one beyond the table is simply not
+ * cancellable, which the deadline still bounds. */
+#define MAX_CANCELS 8
+static PGcancel *volatile cancels[MAX_CANCELS];
+
+static void cancels_set(PGcancel *old, PGcancel *new)
+{
+	sigset_t block, saved;
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	sigprocmask(SIG_BLOCK, &block, &saved);
+	for (size_t i = 0; i < MAX_CANCELS; i++) {
+		if (cancels[i] == old) {
+			cancels[i] = new;
+			break;
+		}
+	}
+	sigprocmask(SIG_SETMASK, &saved, NULL);
+}
+
+bool gl_pg_connected(const struct gl_pg *pg)
+{
+	assert(pg);
+	return PQstatus(pg->conn) == CONNECTION_OK;
+}
+
+void gl_pg_cancel_all(void)
+{
+	int saved = errno;
+	for (size_t i = 0; i < MAX_CANCELS; i++) {
+		PGcancel *c = cancels[i];
+		char buf[256];
+		if (c)
+			(void)PQcancel(c, buf, (int)sizeof buf);
+	}
+	errno = saved;
+}
+
+int gl_pg_set_timeout(struct gl_pg *pg, long ms, char *err, size_t errlen)
+{
+	assert(pg && ms >= 0);
+	char sql[64];
+	snprintf(sql, sizeof sql, "SET statement_timeout = %ld", ms);
+	PGresult *res = PQexec(pg->conn, sql);
+	int ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+	if (!ok)
+		set_err(err, errlen, "%s", PQerrorMessage(pg->conn));
+	PQclear(res);
+	return ok ? 0 : -1;
+}
+
 int gl_pg_connect(struct gl_pg **out, const char *conninfo, char *err, size_t errlen)
 {
 	assert(out && conninfo);
@@ -277,6 +334,9 @@ int gl_pg_connect(struct gl_pg **out, const char *conninfo, char *err, size_t er
 		return -1;
 	}
 	pg->conn = conn;
+	pg->cancel = PQgetCancel(conn);
+	if (pg->cancel)
+		cancels_set(NULL, pg->cancel);
 	*out = pg;
 	return 0;
 }
@@ -286,6 +346,10 @@ void gl_pg_close(struct gl_pg *pg)
 	if (!pg)
 		return;
 	assert(!pg->streaming && "close the source before the connection");
+	if (pg->cancel) {
+		cancels_set(pg->cancel, NULL);
+		PQfreeCancel(pg->cancel);
+	}
 	PQfinish(pg->conn);
 	free(pg);
 }

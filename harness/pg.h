@@ -20,6 +20,19 @@ struct gl_pg;
  * for user 'qa'"). *out belongs to the caller: gl_pg_close(). */
 int gl_pg_connect(struct gl_pg **out, const char *conninfo, char *err, size_t errlen);
 void gl_pg_close(struct gl_pg *pg);
+/* Whether the connection is still up (false once the server has gone). */
+bool gl_pg_connected(const struct gl_pg *pg);
+
+/* Ask the server to cancel whatever every open connection is running: the
+ * query then fails ("canceling statement due to user request") and its
+ * caller sees a stop. Async-signal-safe (PQcancel is): greenlight's SIGINT
+ * and SIGTERM handler calls it, so a stalled query cannot hold a signal. */
+void gl_pg_cancel_all(void);
+
+/* Bound every later statement on this connection to ms milliseconds (the
+ * server's statement_timeout; 0: none): the run's --deadline reaches into
+ * the database. Returns 0, or -1 with err set. */
+int gl_pg_set_timeout(struct gl_pg *pg, long ms, char *err, size_t errlen);
 
 /* Stream the rows of `query`, selecting `fields` (column names) in that
  * order, with COPY (query) TO STDOUT or single-row mode so that memory does

@@ -381,6 +381,20 @@ static int connect_db(struct producer *p, struct gl_pg **conn, char *err, size_t
 		errf(err, errlen, "database unreachable: %s", why);
 		return -1;
 	}
+	/* The run's deadline reaches into the database: no statement may
+	 * outlive it (a stalled query would otherwise hold the run). */
+	if (p->deadline_mono > 0) {
+		struct timespec ts;
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		double left = p->deadline_mono - ((double)ts.tv_sec + (double)ts.tv_nsec / 1e9);
+		long ms = left < 0.001 ? 1 : (long)(left * 1000.0) + 1;
+		if (gl_pg_set_timeout(*conn, ms, why, sizeof why) < 0) {
+			errf(err, errlen, "database: cannot set the deadline: %s", why);
+			gl_pg_close(*conn);
+			*conn = NULL;
+			return -1;
+		}
+	}
 	return 0;
 }
 
@@ -435,10 +449,11 @@ static int open_cases(struct producer *p, unsigned shard_k, unsigned shard_n, ch
 }
 
 static int producer_open(struct producer *p, const struct gl_replay *rp, const struct gl_env *env,
-                         unsigned jobs, unsigned shard_k, unsigned shard_n, char *err,
-                         size_t errlen)
+                         unsigned jobs, unsigned shard_k, unsigned shard_n, double deadline_mono,
+                         char *err, size_t errlen)
 {
 	memset(p, 0, sizeof *p);
+	p->deadline_mono = deadline_mono;
 	p->rp = rp;
 	p->env = env;
 	if (shard_n <= 1)
@@ -635,8 +650,21 @@ static int next_sql(struct producer *p, struct prow *out)
 	out->line = row.line;
 	out->transport = 0;
 	out->error = NULL;
+	/* nothing more is sent once the run is to stop */
+	if (producer_stop(p))
+		return P_FAIL;
 	int rc = gl_pg_exec(&p->sql_vals, p->stmt, p->params, p->err, sizeof p->err);
 	if (rc < 0) {
+		/* A statement cancelled by a stop, or a connection gone, ends the
+		 * replay; a query error on this case's data is this case's. */
+		if (producer_stop(p))
+			return P_FAIL;
+		if (!gl_pg_connected(p->calc_pg)) {
+			char why[sizeof p->err];
+			snprintf(why, sizeof why, "%s", p->err);
+			errf(p->err, sizeof p->err, "connection to the database lost: %s", why);
+			return P_FAIL;
+		}
 		out->error = p->err;
 	} else if (rc == 1) {
 		out->error = "the calculation query returned no row";
@@ -922,7 +950,12 @@ static int produced_next(struct merge *m)
 		if (st == P_END)
 			return P_END;
 		if (st == P_FAIL) {
-			snprintf(m->fatal_reason, sizeof m->fatal_reason, "%.590s", m->prod.err);
+			/* A query cancelled by a signal or cut by the deadline
+			 * fails with the server's words; the cause is the stop. */
+			if (!stop_now(m->fatal_reason, sizeof m->fatal_reason,
+			              m->prod.deadline_mono))
+				snprintf(m->fatal_reason, sizeof m->fatal_reason, "%.590s",
+				         m->prod.err);
 			return P_FAIL;
 		}
 		if (st == P_BAD) {
@@ -1354,11 +1387,8 @@ static int merge_open(struct merge *m, const struct gl_suite *s, const struct gl
 	if (rc < 0)
 		return -1;
 
-	if (producer_open(&m->prod, rp, opts->env, opts->jobs, opts->shard_k, opts->shard_n, reason,
-	                  n) < 0)
-		return -1;
-	m->prod.deadline_mono = opts->deadline_mono;
-	return 0;
+	return producer_open(&m->prod, rp, opts->env, opts->jobs, opts->shard_k, opts->shard_n,
+	                     opts->deadline_mono, reason, n);
 }
 
 int gl_replay_run(struct gl_suite_result *out, const struct gl_suite *s,
@@ -1442,7 +1472,8 @@ int gl_replay_record(const struct gl_suite *s, const struct gl_replay_opts *opts
 	struct buf show = {0}, key = {0};
 	int rc = -1;
 
-	if (producer_open(&p, rp, opts->env, opts->jobs, 0, 0, err, errlen) < 0)
+	if (producer_open(&p, rp, opts->env, opts->jobs, 0, 0, opts->deadline_mono, err, errlen) <
+	    0)
 		goto out;
 	p.digest_cases = 1;
 	snprintf(p.digest, sizeof p.digest, "sha256:");

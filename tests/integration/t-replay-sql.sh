@@ -106,6 +106,43 @@ expect_case "NULL and 'n/a' in money fields fail completeness" "$TMP/nulls.xml" 
 expect_fixed "a NULL is named as such, not shown as ''" "$TMP/nulls.xml" "list_cost: produced no value (NULL or absent)"
 expect_grep "non-numeric text is quoted" "$TMP/nulls.xml" "cost: produced (&apos;|')n/a(&apos;|') is not a decimal number"
 
+# A query that stalls in the database must not hold a signal or the deadline:
+# SIGTERM cancels the running statement (PQcancel from the handler), and
+# --deadline becomes the connection's statement_timeout.
+stall_calc='{ "sql": "SELECT q.list_cost::text AS list_cost, q.savings::text AS savings, q.cost::text AS cost FROM quote($1, $2::numeric, $3::numeric) q, pg_sleep(60)", "params": ["currency", "quantity", "discount_pct"] }'
+replay_suite "$TMP/stall.json" quotes "$TMP/golden/quotes.csv" "$sql_cases" "$stall_calc"
+(cd "$SRCDIR" && exec "$GREENLIGHT" run "${envs[@]}" --junit "$TMP/stall.xml" "$TMP/stall.json") \
+	>"$TMP/stall.out" 2>"$TMP/stall.err" &
+runner=$!
+for _ in $(seq 100); do # until the statement is running
+	psql "$PG_URL" -Atc \
+		"SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(60)%' AND state = 'active' AND pid <> pg_backend_pid()" \
+		2>/dev/null | grep -qx '[1-9][0-9]*' && break
+	sleep 0.1
+done
+t0=$(date +%s)
+kill -TERM "$runner"
+code=0
+wait "$runner" || code=$?
+t1=$(date +%s)
+echo "$code" >"$TMP/stall.code"
+expect_code stall 1
+expect_junit_valid "$TMP/stall.xml"
+expect_case "SIGTERM during a stalled per-case query: completeness names the signal" "$TMP/stall.xml" \
+	quotes completeness error "interrupted by SIGTERM"
+if [ $((t1 - t0)) -lt 10 ]; then ok "the stalled query did not hold SIGTERM ($((t1 - t0)) s)"; else not_ok "the stalled query did not hold SIGTERM ($((t1 - t0)) s)"; fi
+
+replay_suite "$TMP/stallbulk.json" quotes "$TMP/golden/quotes.csv" "" \
+	'{ "bulk_sql": "SELECT record_id, list_cost::text AS list_cost, savings::text AS savings, cost::text AS cost FROM quotes, pg_sleep(60) ORDER BY record_id COLLATE \"C\"" }'
+t0=$(date +%s)
+gl stallbulk run "${envs[@]}" --deadline 2 --junit "$TMP/stallbulk.xml" "$TMP/stallbulk.json"
+t1=$(date +%s)
+expect_code stallbulk 1
+expect_junit_valid "$TMP/stallbulk.xml"
+expect_case "--deadline cuts a stalled bulk query: completeness says so" "$TMP/stallbulk.xml" \
+	quotes completeness error "run deadline exceeded"
+if [ $((t1 - t0)) -lt 10 ]; then ok "the stalled bulk query ended at the deadline ($((t1 - t0)) s)"; else not_ok "the stalled bulk query ended at the deadline ($((t1 - t0)) s)"; fi
+
 # The database stopped in the middle of a streamed replay: an error, never a
 # pass, never a silently shorter comparison.
 replay_suite "$TMP/long.json" quotes "$TMP/golden/quotes.csv" "" \
