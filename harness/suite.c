@@ -1031,8 +1031,54 @@ static void load_steps(struct loader *ld, struct gl_check *ch, const cJSON *step
 						            ch->steps[b].captures[d].pos.line);
 }
 
-static void load_check(struct loader *ld, struct gl_check *ch, const cJSON *obj, size_t index,
-                       const cJSON *checks)
+struct id_ref {
+	const cJSON *id;
+	size_t index;
+};
+
+static int by_id_then_index(const void *a, const void *b)
+{
+	const struct id_ref *x = a;
+	const struct id_ref *y = b;
+	int c = strcmp(x->id->valuestring, y->id->valuestring);
+
+	if (c)
+		return c;
+	return x->index < y->index ? -1 : x->index > y->index;
+}
+
+/* dup_of[i] (n zeroed slots): the "id" of the first check before check i with
+ * the same id, or NULL. Sorted once rather than compared pairwise: a suite of
+ * 10,000 checks took 1.5 s to load that way. Returns 0 or -1 (out of memory). */
+static int find_duplicate_ids(const cJSON **dup_of, const cJSON *checks, size_t n)
+{
+	struct id_ref *refs = malloc(n * sizeof(*refs));
+	size_t m = 0;
+	size_t i = 0;
+
+	if (!refs)
+		return -1;
+	for (const cJSON *c = checks->child; c && i < n; c = c->next, i++) {
+		const cJSON *id = cJSON_GetObjectItemCaseSensitive(c, "id");
+		if (cJSON_IsString(id))
+			refs[m++] = (struct id_ref){.id = id, .index = i};
+	}
+	qsort(refs, m, sizeof(*refs), by_id_then_index);
+	/* In id order, then file order: each run of equal ids starts with the first. */
+	const cJSON *first = m ? refs[0].id : NULL;
+	for (size_t k = 1; k < m; k++) {
+		if (strcmp(refs[k].id->valuestring, first->valuestring) == 0)
+			dup_of[refs[k].index] = first;
+		else
+			first = refs[k].id;
+	}
+	free(refs);
+	return 0;
+}
+
+/* dup_of: NULL, or the "id" of the first earlier check with this one's id. */
+static void load_check(struct loader *ld, struct gl_check *ch, const cJSON *obj,
+                       const cJSON *dup_of)
 {
 	const cJSON *id;
 	const cJSON *v;
@@ -1051,16 +1097,10 @@ static void load_check(struct loader *ld, struct gl_check *ch, const cJSON *obj,
 		            "invalid check id '%s': use letters, digits, '_', '.' and '-'",
 		            id->valuestring);
 	if (id) {
-		const cJSON *p = checks->child;
-		for (size_t k = 0; k < index; k++, p = p->next) {
-			const cJSON *pid = cJSON_GetObjectItemCaseSensitive(p, "id");
-			if (cJSON_IsString(pid) && strcmp(pid->valuestring, id->valuestring) == 0) {
-				gl_diag_add(ld->diag, pos(ld, id),
-				            "duplicate check id '%s' (first at line %u)",
-				            id->valuestring, pos(ld, pid).line);
-				break;
-			}
-		}
+		if (dup_of)
+			gl_diag_add(ld->diag, pos(ld, id),
+			            "duplicate check id '%s' (first at line %u)", id->valuestring,
+			            pos(ld, dup_of).line);
 		ch->id = dup_text(ld, id->valuestring, id);
 	}
 	v = gl_jsondoc_get(&ld->doc, obj, "description", cJSON_String, "a string", NULL);
@@ -1481,14 +1521,17 @@ static void load_suite(struct loader *ld, const cJSON *root)
 		return;
 	}
 	s->checks = calloc(n, sizeof(*s->checks));
-	if (!s->checks) {
+	const cJSON **dup_of = calloc(n, sizeof(*dup_of));
+	if (!s->checks || !dup_of || find_duplicate_ids(dup_of, checks, n) < 0) {
+		free(dup_of);
 		oom(ld, pos(ld, checks));
 		return;
 	}
 	s->n_checks = n;
 	size_t i = 0;
 	for (const cJSON *c = checks->child; c; c = c->next, i++)
-		load_check(ld, &s->checks[i], c, i, checks);
+		load_check(ld, &s->checks[i], c, dup_of[i]);
+	free(dup_of);
 }
 
 int gl_suite_load(struct gl_suite **out, const char *path, struct gl_diag *diag)

@@ -59,6 +59,20 @@ static struct gl_template *alloc_template(const char *text, struct gl_pos pos)
 	return t;
 }
 
+/* The arrays were sized for the worst case, a segment per character: give
+ * the rest back once parsed, since a suite of 10,000 checks keeps tens of
+ * thousands of templates for the whole run. A failed shrink keeps them. */
+static void fit(struct gl_template *t)
+{
+	struct segment *segs = realloc(t->segs, (t->n_segs ? t->n_segs : 1) * sizeof(*segs));
+	char **names = realloc(t->names, (t->n_names ? t->n_names : 1) * sizeof(*names));
+
+	if (segs)
+		t->segs = segs;
+	if (names)
+		t->names = names;
+}
+
 static void add_literal(struct gl_template *t, size_t start, size_t len)
 {
 	if (len == 0)
@@ -74,6 +88,7 @@ int gl_template_literal(struct gl_template **out, const char *text, struct gl_po
 	if (!t)
 		return -1;
 	add_literal(t, 0, strlen(text));
+	fit(t);
 	*out = t;
 	return 0;
 }
@@ -133,6 +148,7 @@ int gl_template_parse(struct gl_template **out, const char *text, struct gl_pos 
 		lit = i;
 	}
 	add_literal(t, lit, i - lit);
+	fit(t);
 	*out = t;
 	return 0;
 fail:
