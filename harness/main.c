@@ -208,8 +208,6 @@ static void list_checks(FILE *fp, const struct inputs *in, enum gl_sel **sel)
 static void on_signal(int sig)
 {
 	gl_http_request_stop_signal(sig);
-	/* A query stalled in the database would otherwise hold the stop */
-	gl_pg_cancel_all();
 }
 
 static void install_signal_handlers(void)

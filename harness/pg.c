@@ -9,7 +9,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <libpq-fe.h>
-#include <signal.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -22,7 +22,9 @@
 
 struct gl_pg {
 	PGconn *conn;
-	PGcancel *cancel;      /* in cancels[]: for gl_pg_cancel_all() */
+	bool (*stop)(void *ctx); /* gl_pg_on_stop(); NULL: wait as long as it takes */
+	void *stop_ctx;
+	bool stopped;          /* a wait was cut short: the connection is only good for closing */
 	unsigned long n_stmts; /* names prepared statements: gl_1, gl_2, ... */
 	bool streaming;        /* a source holds the connection in COPY OUT */
 };
@@ -72,13 +74,21 @@ static void set_err(char *err, size_t errlen, const char *fmt, ...)
 
 static void set_err(char *err, size_t errlen, const char *fmt, ...)
 {
-	char tmp[1024];
-	va_list ap;
+	/* Redacted whole, before it is cut or its spaces folded: a password
+	 * holding two spaces, or across the cut, must still be recognised. */
+	va_list ap, cp;
 	va_start(ap, fmt);
-	vsnprintf(tmp, sizeof tmp, fmt, ap);
+	va_copy(cp, ap);
+	int n = vsnprintf(NULL, 0, fmt, cp);
+	va_end(cp);
+	char *tmp = n >= 0 ? malloc((size_t)n + 1) : NULL;
+	if (tmp)
+		vsnprintf(tmp, (size_t)n + 1, fmt, ap);
 	va_end(ap);
-	one_line(tmp);
-	char *safe = gl_redact(tmp);
+	char *safe = tmp ? gl_redact(tmp) : NULL;
+	free(tmp);
+	if (safe)
+		one_line(safe);
 	if (errlen > 0)
 		snprintf(err, errlen, "%s", safe ? safe : "out of memory");
 	free(safe);
@@ -236,46 +246,63 @@ static int register_passwords(const char *conninfo, bool *has_timeout, char *err
 	return 0;
 }
 
-/* The open connections' cancel objects, for the signal handler. A slot is
- * written with SIGINT and SIGTERM blocked, so the handler never sees one
- * half-written; it only reads. greenlight holds at most a few connections at
- * a time (cases and calculation); one beyond the table is simply not
- * cancellable, which the deadline still bounds. */
-#define MAX_CANCELS 8
-static PGcancel *volatile cancels[MAX_CANCELS];
-
-static void cancels_set(PGcancel *old, PGcancel *new)
-{
-	sigset_t block, saved;
-	sigemptyset(&block);
-	sigaddset(&block, SIGINT);
-	sigaddset(&block, SIGTERM);
-	sigprocmask(SIG_BLOCK, &block, &saved);
-	for (size_t i = 0; i < MAX_CANCELS; i++) {
-		if (cancels[i] == old) {
-			cancels[i] = new;
-			break;
-		}
-	}
-	sigprocmask(SIG_SETMASK, &saved, NULL);
-}
-
 bool gl_pg_connected(const struct gl_pg *pg)
 {
 	assert(pg);
-	return PQstatus(pg->conn) == CONNECTION_OK;
+	return !pg->stopped && PQstatus(pg->conn) == CONNECTION_OK;
 }
 
-void gl_pg_cancel_all(void)
+void gl_pg_on_stop(struct gl_pg *pg, bool (*stop)(void *ctx), void *ctx)
 {
-	int saved = errno;
-	for (size_t i = 0; i < MAX_CANCELS; i++) {
-		PGcancel *c = cancels[i];
-		char buf[256];
-		if (c)
-			(void)PQcancel(c, buf, (int)sizeof buf);
+	assert(pg);
+	pg->stop = stop;
+	pg->stop_ctx = ctx;
+}
+
+enum wait_rc { W_READY = 0, W_LOST = -1, W_STOP = -2 };
+
+/* Wait until libpq has a whole result to give (copy: any input), asking the
+ * stop question every 250 ms. libpq's own waits block in poll() and retry on
+ * EINTR, so a statement stalled in the database would hold a signal or the
+ * deadline for as long as it ran. */
+static enum wait_rc await_input(struct gl_pg *pg, bool copy)
+{
+	int fd = PQsocket(pg->conn);
+	for (;;) {
+		if (!copy && !PQisBusy(pg->conn))
+			return W_READY;
+		if (pg->stop && pg->stop(pg->stop_ctx)) {
+			pg->stopped = true;
+			return W_STOP;
+		}
+		if (fd < 0)
+			return W_LOST;
+		struct pollfd pfd = {.fd = fd, .events = POLLIN};
+		int r = poll(&pfd, 1, 250);
+		if (r < 0 && errno != EINTR)
+			return W_LOST;
+		if (r > 0 && !PQconsumeInput(pg->conn))
+			return W_LOST;
+		if (copy && r > 0)
+			return W_READY;
 	}
-	errno = saved;
+}
+
+/* The next result of a query sent with PQsend*: NULL at the end, or when a
+ * wait ended early (*wr: W_STOP, W_LOST; W_READY otherwise). */
+static PGresult *next_result(struct gl_pg *pg, enum wait_rc *wr)
+{
+	*wr = await_input(pg, false);
+	return *wr == W_READY ? PQgetResult(pg->conn) : NULL;
+}
+
+/* Read and drop the results that are left, unless a wait is cut short. */
+static void drain(struct gl_pg *pg)
+{
+	enum wait_rc wr;
+	PGresult *res;
+	while (!pg->stopped && (res = next_result(pg, &wr)) != NULL)
+		PQclear(res);
 }
 
 int gl_pg_set_timeout(struct gl_pg *pg, long ms, char *err, size_t errlen)
@@ -334,9 +361,6 @@ int gl_pg_connect(struct gl_pg **out, const char *conninfo, char *err, size_t er
 		return -1;
 	}
 	pg->conn = conn;
-	pg->cancel = PQgetCancel(conn);
-	if (pg->cancel)
-		cancels_set(NULL, pg->cancel);
 	*out = pg;
 	return 0;
 }
@@ -346,10 +370,6 @@ void gl_pg_close(struct gl_pg *pg)
 	if (!pg)
 		return;
 	assert(!pg->streaming && "close the source before the connection");
-	if (pg->cancel) {
-		cancels_set(pg->cancel, NULL);
-		PQfreeCancel(pg->cancel);
-	}
 	PQfinish(pg->conn);
 	free(pg);
 }
@@ -410,9 +430,13 @@ static int split_csv_row(char *buf, size_t len, const char **values, size_t *len
 static enum gl_source_status finish_copy(struct gl_source *s, struct pg_source *ps)
 {
 	PGconn *conn = ps->pg->conn;
-	PGresult *res = PQgetResult(conn);
+	enum wait_rc wr;
+	PGresult *res = next_result(ps->pg, &wr);
 	enum gl_source_status st = GL_SOURCE_END;
-	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+	if (wr == W_STOP) {
+		st = GL_SOURCE_FAIL;
+		set_err(s->err, sizeof s->err, "stopped after row %lu", ps->rows);
+	} else if (PQresultStatus(res) != PGRES_COMMAND_OK) {
 		st = GL_SOURCE_FAIL;
 		if (connection_lost(res, conn))
 			set_err(s->err, sizeof s->err,
@@ -428,8 +452,7 @@ static enum gl_source_status finish_copy(struct gl_source *s, struct pg_source *
 		        PQcmdTuples(res), ps->rows);
 	}
 	PQclear(res);
-	while ((res = PQgetResult(conn)) != NULL)
-		PQclear(res);
+	drain(ps->pg);
 	ps->pg->streaming = false;
 	ps->done = true;
 	ps->status = st;
@@ -444,10 +467,21 @@ static enum gl_source_status pg_source_next(struct gl_source *s, struct gl_row *
 	PQfreemem(ps->line);
 	ps->line = NULL;
 	char *buf = NULL;
-	int len = PQgetCopyData(ps->pg->conn, &buf, 0);
+	int len;
+	enum wait_rc wr = W_READY;
+	while ((len = PQgetCopyData(ps->pg->conn, &buf, 1)) == 0 &&
+	       (wr = await_input(ps->pg, true)) == W_READY)
+		;
+	if (wr == W_STOP) {
+		set_err(s->err, sizeof s->err, "stopped after row %lu", ps->rows);
+		ps->pg->streaming = false;
+		ps->done = true;
+		ps->status = GL_SOURCE_FAIL;
+		return GL_SOURCE_FAIL;
+	}
 	if (len == -1)
 		return finish_copy(s, ps);
-	if (len < 0) {
+	if (len < 0 || len == 0) {
 		set_err(s->err, sizeof s->err, "connection to the database lost after row %lu: %s",
 		        ps->rows, PQerrorMessage(ps->pg->conn));
 		ps->pg->streaming = false;
@@ -475,6 +509,10 @@ static enum gl_source_status pg_source_next(struct gl_source *s, struct gl_row *
  * the connection can be used again. */
 static void abandon_copy(struct gl_pg *pg)
 {
+	if (pg->stopped) { /* a stop does not wait for the server: closing ends it */
+		pg->streaming = false;
+		return;
+	}
 	PGcancel *cancel = PQgetCancel(pg->conn);
 	if (cancel) {
 		char ignored[256];
@@ -578,16 +616,18 @@ int gl_pg_source_open(struct gl_source **out, struct gl_pg *pg, const char *quer
 		goto fail;
 	}
 
-	PGresult *res = PQexec(pg->conn, sql);
+	enum wait_rc wr = W_READY;
+	PGresult *res = PQsendQuery(pg->conn, sql) ? next_result(pg, &wr) : NULL;
 	if (PQresultStatus(res) != PGRES_COPY_OUT) {
-		if (connection_lost(res, pg->conn))
+		if (wr == W_STOP)
+			set_err(err, errlen, "stopped");
+		else if (wr == W_LOST || connection_lost(res, pg->conn))
 			set_err(err, errlen, "connection to the database lost: %s",
 			        result_message(res, pg->conn));
 		else
 			set_err(err, errlen, "%s", result_message(res, pg->conn));
 		PQclear(res);
-		while ((res = PQgetResult(pg->conn)) != NULL)
-			PQclear(res);
+		drain(pg);
 		goto fail;
 	}
 	PQclear(res);
@@ -680,15 +720,31 @@ int gl_pg_exec(char ***values, struct gl_pg_stmt *st, const char *const *params,
 		set_err(err, errlen, "the connection is streaming a query");
 		return -1;
 	}
-	PGresult *res = PQexecPrepared(conn, st->name, (int)st->n_params, params, NULL, NULL, 0);
+	if (st->pg->stopped) {
+		set_err(err, errlen, "stopped");
+		return -2;
+	}
+	enum wait_rc wr = W_READY;
+	PGresult *res =
+	        PQsendQueryPrepared(conn, st->name, (int)st->n_params, params, NULL, NULL, 0)
+	                ? next_result(st->pg, &wr)
+	                : NULL;
+	if (res)
+		drain(st->pg); /* up to the NULL that ends this query's results */
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		if (connection_lost(res, conn))
+		int rc = -1;
+		if (wr == W_STOP || st->pg->stopped) {
+			set_err(err, errlen, "stopped");
+			rc = -2;
+		} else if (wr == W_LOST || connection_lost(res, conn)) {
 			set_err(err, errlen, "connection to the database lost: %s",
 			        result_message(res, conn));
-		else
+			rc = -2;
+		} else {
 			set_err(err, errlen, "%s", result_message(res, conn));
+		}
 		PQclear(res);
-		return -1;
+		return rc;
 	}
 	if (PQntuples(res) == 0) {
 		PQclear(res);

@@ -20,14 +20,15 @@ struct gl_pg;
  * for user 'qa'"). *out belongs to the caller: gl_pg_close(). */
 int gl_pg_connect(struct gl_pg **out, const char *conninfo, char *err, size_t errlen);
 void gl_pg_close(struct gl_pg *pg);
-/* Whether the connection is still up (false once the server has gone). */
+/* Whether the connection is still usable (false once the server has gone or
+ * a wait was stopped). */
 bool gl_pg_connected(const struct gl_pg *pg);
 
-/* Ask the server to cancel whatever every open connection is running: the
- * query then fails ("canceling statement due to user request") and its
- * caller sees a stop. Async-signal-safe (PQcancel is): greenlight's SIGINT
- * and SIGTERM handler calls it, so a stalled query cannot hold a signal. */
-void gl_pg_cancel_all(void);
+/* Every wait for the server asks stop(ctx) at least every 250 ms (libpq's
+ * own waits would hold a signal or the deadline for as long as a statement
+ * stalls); when it says yes the call fails ("stopped"; gl_pg_exec returns -2)
+ * and the connection is only good for gl_pg_close. */
+void gl_pg_on_stop(struct gl_pg *pg, bool (*stop)(void *ctx), void *ctx);
 
 /* Bound every later statement on this connection to ms milliseconds (the
  * server's statement_timeout; 0: none): the run's --deadline reaches into
@@ -54,7 +55,8 @@ int gl_pg_prepare(struct gl_pg_stmt **out, struct gl_pg *pg, const char *sql, si
 /* Execute with params (NULL = SQL NULL). On 0, values[i] (malloc'd, NULL for
  * SQL NULL) hold fields[i] of the first row; the caller frees each and the
  * array with gl_pg_values_free. Returns 0, 1 when the query returned no row,
- * -1 with err set on failure (query error, connection lost). */
+ * -1 with err set when the query failed (this case's error), -2 with err set
+ * when the connection is lost or a wait was stopped (no later case can run). */
 int gl_pg_exec(char ***values, struct gl_pg_stmt *st, const char *const *params, char *err,
                size_t errlen);
 void gl_pg_values_free(char **values, size_t n);

@@ -381,15 +381,18 @@ static int connect_db(struct producer *p, struct gl_pg **conn, char *err, size_t
 		errf(err, errlen, "database unreachable: %s", why);
 		return -1;
 	}
-	/* The run's deadline reaches into the database: no statement may
-	 * outlive it (a stalled query would otherwise hold the run). */
+	/* Every wait for the server asks whether to stop (a signal, the
+	 * deadline), and the deadline is also the server's statement_timeout,
+	 * so that a statement left behind by a stop ends there too. */
+	gl_pg_on_stop(*conn, producer_stop, p);
 	if (p->deadline_mono > 0) {
 		struct timespec ts;
 		clock_gettime(CLOCK_MONOTONIC, &ts);
 		double left = p->deadline_mono - ((double)ts.tv_sec + (double)ts.tv_nsec / 1e9);
 		long ms = left < 0.001 ? 1 : (long)(left * 1000.0) + 1;
 		if (gl_pg_set_timeout(*conn, ms, why, sizeof why) < 0) {
-			errf(err, errlen, "database: cannot set the deadline: %s", why);
+			if (!stop_now(err, errlen, p->deadline_mono))
+				errf(err, errlen, "database: cannot set the deadline: %s", why);
 			gl_pg_close(*conn);
 			*conn = NULL;
 			return -1;
@@ -654,17 +657,13 @@ static int next_sql(struct producer *p, struct prow *out)
 	if (producer_stop(p))
 		return P_FAIL;
 	int rc = gl_pg_exec(&p->sql_vals, p->stmt, p->params, p->err, sizeof p->err);
-	if (rc < 0) {
-		/* A statement cancelled by a stop, or a connection gone, ends the
-		 * replay; a query error on this case's data is this case's. */
-		if (producer_stop(p))
-			return P_FAIL;
-		if (!gl_pg_connected(p->calc_pg)) {
-			char why[sizeof p->err];
-			snprintf(why, sizeof why, "%s", p->err);
-			errf(p->err, sizeof p->err, "connection to the database lost: %s", why);
-			return P_FAIL;
-		}
+	if (rc == -2) {
+		/* stopped (the reason is the stop's) or the connection is gone:
+		 * no later case can run */
+		producer_stop(p);
+		return P_FAIL;
+	}
+	if (rc < 0) { /* a query error on this case's data is this case's */
 		out->error = p->err;
 	} else if (rc == 1) {
 		out->error = "the calculation query returned no row";
@@ -1414,6 +1413,8 @@ int gl_replay_run(struct gl_suite_result *out, const struct gl_suite *s,
 		add_prop(&r, "replay.shard", "%u/%u", opts->shard_k, opts->shard_n);
 
 	if (merge_open(&m, s, opts, reason, sizeof reason) < 0) {
+		/* a stop while opening (a query cut short) is the stop's doing */
+		stop_now(reason, sizeof reason, opts->deadline_mono);
 		all_cases(&r, rp, opts->per_case, GL_OUT_ERROR, reason);
 	} else {
 		if (merge_run(&m) < 0)

@@ -143,6 +143,22 @@ expect_case "--deadline cuts a stalled bulk query: completeness says so" "$TMP/s
 	quotes completeness error "run deadline exceeded"
 if [ $((t1 - t0)) -lt 10 ]; then ok "the stalled bulk query ended at the deadline ($((t1 - t0)) s)"; else not_ok "the stalled bulk query ended at the deadline ($((t1 - t0)) s)"; fi
 
+# The deadline also binds a statement that starts late: three cases take
+# 1.5 s each, the fourth would take a minute. The server's statement_timeout
+# (set at connect to the time then left) would end it only at about 9.5 s;
+# greenlight's own wait stops at the 5 s deadline.
+psql "$PG_URL" -qAtc "DROP SEQUENCE IF EXISTS gl_it_seq; CREATE SEQUENCE gl_it_seq" >/dev/null
+late_calc='{ "sql": "SELECT q.list_cost::text AS list_cost, q.savings::text AS savings, q.cost::text AS cost FROM quote($1, $2::numeric, $3::numeric) q, pg_sleep(CASE WHEN nextval('"'"'gl_it_seq'"'"') <= 3 THEN 1.5 ELSE 60 END)", "params": ["currency", "quantity", "discount_pct"] }'
+replay_suite "$TMP/late.json" quotes "$TMP/golden/quotes.csv" "$sql_cases" "$late_calc"
+t0=$(date +%s)
+gl late run "${envs[@]}" --deadline 5 --junit "$TMP/late.xml" "$TMP/late.json"
+t1=$(date +%s)
+expect_code late 1
+expect_junit_valid "$TMP/late.xml"
+expect_case "--deadline cuts a per-case query that started late" "$TMP/late.xml" \
+	quotes completeness error "stopped after 3 cases: run deadline exceeded"
+if [ $((t1 - t0)) -lt 8 ]; then ok "it ended at the deadline, not at the server's timeout ($((t1 - t0)) s)"; else not_ok "it ended at the deadline, not at the server's timeout ($((t1 - t0)) s)"; fi
+
 # The database stopped in the middle of a streamed replay: an error, never a
 # pass, never a silently shorter comparison.
 replay_suite "$TMP/long.json" quotes "$TMP/golden/quotes.csv" "" \
