@@ -154,9 +154,9 @@ START_TEST(unparsable_conninfo_hides_password)
 	ck_assert_msg(strstr(err, "Hidd3n-pw") == NULL, "err: %s", err);
 	/* libpq quotes the bad token, password and all: it must be redacted
 	 * before its two spaces are folded into one, or it no longer matches */
-	ck_assert_int_eq(gl_pg_connect(&pg, "postgresql://u:Se  cret%zzX@127.0.0.1:1/db", err,
-	                               sizeof err),
-	                 -1);
+	ck_assert_int_eq(
+	        gl_pg_connect(&pg, "postgresql://u:Se  cret%zzX@127.0.0.1:1/db", err, sizeof err),
+	        -1);
 	ck_assert_msg(strstr(err, "cret") == NULL, "err: %s", err);
 	gl_redact_reset();
 }
