@@ -1,4 +1,4 @@
-# Shared by ci/test and ci/demo: say what we do, install what is missing.
+# Shared by ci/test, ci/demo and ci/fuzz: say what we do, install what is missing.
 # shellcheck shell=bash
 
 say() { printf '==> %s\n' "$*"; }
@@ -10,6 +10,8 @@ GL_PACKAGES=(
 	libxml2-dev
 	libxml2-utils clang-format openssl curl python3 postgresql
 	chromium # tests/html/render.sh: the HTML report in a real headless browser
+	clang libclang-rt-14-dev # tests/fuzz: libFuzzer (libclang_rt.fuzzer-x86_64.a), ci/fuzz
+	valgrind # meson test --setup valgrind: no errors, no leaks
 )
 
 install_deps() {
@@ -41,4 +43,19 @@ setup_build() {
 	else
 		meson setup "$dir" "$@"
 	fi
+}
+
+# The fuzz build: clang, libFuzzer, ASan and UBSan (tests/fuzz/README.md).
+setup_fuzz_build() {
+	CC=clang setup_build "$1" -Dfuzz=true -Db_sanitize=address,undefined -Db_lundef=false \
+		-Dwerror=true
+}
+
+# The fuzz targets' names, one a line: tests/fuzz/fuzz_NAME.c.
+fuzz_targets() {
+	local f
+	for f in tests/fuzz/fuzz_*.c; do
+		f=${f#tests/fuzz/fuzz_}
+		echo "${f%.c}"
+	done
 }

@@ -2,10 +2,13 @@
 #include "digest.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #define READ_CHUNK (64 * 1024)
 
@@ -48,10 +51,20 @@ int gl_digest_sha256_file(char out[GL_DIGEST_LEN], const char *path)
 	FILE *fp = NULL;
 	int rc = -1;
 	int saved_errno = 0;
+	struct stat st;
 
-	fp = fopen(path, "rb");
-	if (!fp) {
+	/* O_NONBLOCK: opening a FIFO must not wait for a writer. Paths come
+	 * from files greenlight did not write (a verdict's junit.file). */
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0) {
 		saved_errno = errno;
+		goto out;
+	}
+	saved_errno = fstat(fd, &st) != 0 ? errno : S_ISREG(st.st_mode) ? 0 : EINVAL;
+	if (saved_errno == 0 && !(fp = fdopen(fd, "rb")))
+		saved_errno = errno;
+	if (saved_errno != 0) {
+		close(fd);
 		goto out;
 	}
 	chunk = malloc(READ_CHUNK);

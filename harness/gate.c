@@ -672,7 +672,7 @@ static void check_junit(const struct verdict *v, struct lines *reasons)
 	}
 	if (gl_digest_sha256_file(digest, path) < 0)
 		add_line(reasons, "%s: junit '%s' cannot be read: %s", v->env, path,
-		         strerror(errno));
+		         errno == EINVAL ? "not a regular file" : strerror(errno));
 	else if (strcmp(digest, v->junit_sha256) != 0)
 		add_line(reasons, "%s: junit '%s' does not match its digest (edited?)", v->env,
 		         path);

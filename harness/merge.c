@@ -128,7 +128,7 @@ static const char *outcome_text(enum gl_outcome o)
 struct mcase {
 	struct gl_case c;  /* owned: the current (latest) attempt */
 	const char *shard; /* lent: the replay.shard it came with, or NULL */
-	const char *src;   /* lent: the input the current attempt came from */
+	const char *src;   /* lent: the input of the latest attempt, kept or not */
 	struct sb hist;    /* earlier attempts, one line each */
 	size_t attempts;   /* lines in hist */
 	unsigned retries;  /* earlier attempts, with those the inputs counted */
@@ -424,6 +424,7 @@ static void record_attempt(struct mcase *mc, const struct gl_case *c, const char
 	sb_puts(&mc->hist, "\n");
 	mc->attempts++;
 	mc->retries += c->retries;
+	mc->src = src;
 }
 
 /* A later attempt supersedes the kept one, unless it did not run: a skip
@@ -470,6 +471,14 @@ static void add_case(struct merger *m, struct msuite *ms, const struct gl_suite_
 	}
 	if (hit != NONE) {
 		struct mcase *mc = &ms->cases[hit];
+		if (mc->src == src) {
+			/* Two outcomes of one check in one report are not attempts:
+			 * which came last cannot be known, and a pass after a
+			 * failure must not hide it. */
+			err(m, src, "suite '%s': case '%s' named '%s' appears twice", ms->s.name,
+			    classname, name);
+			return;
+		}
 		record_attempt(mc, c, src);
 		if (!supersedes(c, &mc->c))
 			return;

@@ -35,9 +35,11 @@
  *   stands for it).
  * - Errors, never silent: a suite whose digest differs between inputs
  *   (evidence from different suite versions), or is known in one input and
- *   missing in another; inputs that disagree on the environment, the base URL
- *   or the version the target reported (evidence about different targets or
- *   deploys is not one release's evidence: run everything again). The
+ *   missing in another; a case that appears twice in one input (two
+ *   outcomes in one report are not attempts: neither may hide the other);
+ *   inputs that disagree on the environment, the base URL or the version
+ *   the target reported (evidence about different targets or deploys is not
+ *   one release's evidence: run everything again). The
  *   harness version is taken from the last input that has one. A run is
  *   interrupted if any input was, and without TLS verification if any input
  *   was (greenlight.tls_verify "off"). Start is the earliest, end the latest; a

@@ -36,6 +36,19 @@ enum format {
 	FMT_JSONL,
 };
 
+/* Where a CSV record is, byte by byte, as parse_csv() would read it. Followed
+ * only through a record too long to keep, to find where that record ends: a
+ * quoted field may go on over many lines, and the next record starts after
+ * it, not at the next line. */
+enum csv_at {
+	AT_FIELD,  /* at the start of a field */
+	AT_PLAIN,  /* in an unquoted field */
+	AT_QUOTED, /* in a quoted field: a line end is part of the value */
+	AT_QUOTE,  /* just after a quote in a quoted field: "" or its end */
+	AT_BAD,    /* after a closing quote, something else: bad up to the line end */
+	AT_END,    /* past the record's line end */
+};
+
 enum parse {
 	PARSE_OK,
 	PARSE_AFTER_QUOTE, /* a character other than , or a line end after a closing quote */
@@ -59,6 +72,8 @@ struct file_source {
 	size_t rec_len;
 	size_t rec_cap;
 	bool too_long;           /* the current record passed RECORD_MAX */
+	enum csv_at at;          /* CSV, once too_long: where the record is in what was read */
+	size_t scan_from;        /* rec[scan_from, rec_len) follows `at` when too_long starts */
 	unsigned long next_line; /* 1-based line of the next unread byte */
 
 	size_t n_fields;
@@ -99,11 +114,54 @@ static ssize_t refill(struct file_source *fs)
 	}
 }
 
+static enum csv_at csv_scan(enum csv_at at, const char *p, size_t n)
+{
+	for (size_t i = 0; i < n && at != AT_END; i++) {
+		if (at == AT_QUOTED) { /* the long part of a long record, most likely */
+			const char *q = memchr(p + i, '"', n - i);
+			if (!q)
+				return at;
+			i = (size_t)(q - p);
+		}
+		char c = p[i];
+		switch (at) {
+		case AT_FIELD:
+			at = c == '"' ? AT_QUOTED : c == ',' ? AT_FIELD : AT_PLAIN;
+			break;
+		case AT_PLAIN:
+			at = c == ',' ? AT_FIELD : AT_PLAIN;
+			break;
+		case AT_QUOTED:
+			at = c == '"' ? AT_QUOTE : AT_QUOTED;
+			break;
+		case AT_QUOTE:
+			at = c == '"' ? AT_QUOTED : c == ',' ? AT_FIELD : AT_BAD;
+			break;
+		case AT_BAD:
+		case AT_END:
+			break;
+		}
+		if (c == '\n' && at != AT_QUOTED)
+			at = AT_END;
+	}
+	return at;
+}
+
+/* Stop keeping the record (too long, or no memory for it): from here its
+ * bytes are only followed, so that skip_record() can find its end. */
+static void give_up(struct file_source *fs, const char *p, size_t n)
+{
+	if (fs->fmt != FMT_CSV)
+		return;
+	if (!fs->too_long)
+		fs->at = csv_scan(fs->at, fs->rec + fs->scan_from, fs->rec_len - fs->scan_from);
+	fs->at = csv_scan(fs->at, p, n);
+}
+
 static void keep(struct file_source *fs, const char *p, size_t n)
 {
-	if (fs->too_long)
-		return;
-	if (n > RECORD_MAX - fs->rec_len) {
+	if (fs->too_long || n > RECORD_MAX - fs->rec_len) {
+		give_up(fs, p, n);
 		fs->too_long = true;
 		return;
 	}
@@ -116,6 +174,7 @@ static void keep(struct file_source *fs, const char *p, size_t n)
 		char *grown = realloc(fs->rec, cap);
 		if (!grown) {
 			/* Out of memory for a record under the cap: bad rather than fatal. */
+			give_up(fs, p, n);
 			fs->too_long = true;
 			return;
 		}
@@ -203,6 +262,8 @@ static enum parse parse_csv(struct file_source *fs, size_t *n_out, bool grow)
 					memmove(fs->rec + w, fs->rec + r, fs->rec_len - r);
 					w += fs->rec_len - r;
 					r = fs->rec_len;
+					fs->at = AT_QUOTED; /* at rec_len, if too long */
+					fs->scan_from = fs->rec_len;
 					int rc = read_line(fs);
 					if (rc < 0)
 						return PARSE_IO;
@@ -327,6 +388,21 @@ static bool split_plain(struct file_source *fs, char *p, size_t le, size_t *n_ou
 	return true;
 }
 
+/* Consume the rest of a record that passed RECORD_MAX, so that the next one
+ * starts where it should: after the line end that closes its last quoted
+ * field, not at the next line. Returns 1, 0 at end of file, -1 on an I/O
+ * error. */
+static int skip_record(struct file_source *fs)
+{
+	assert(fs->too_long);
+	while (fs->at != AT_END) {
+		int rc = read_line(fs);
+		if (rc <= 0)
+			return rc;
+	}
+	return 1;
+}
+
 /* CSV: only line ends (a blank line is no record). JSON Lines: cJSON's whitespace. */
 static bool blank_line(const char *p, size_t n, bool json)
 {
@@ -425,6 +501,8 @@ static enum gl_source_status csv_next(struct gl_source *s, struct gl_row *row)
 			return csv_row(s, row, line, base, n);
 		fs->rec_len = 0;
 		fs->too_long = false;
+		fs->at = AT_FIELD;
+		fs->scan_from = 0;
 		int rc = read_line(fs);
 		if (rc < 0)
 			return io_fail(s, errno);
@@ -446,6 +524,8 @@ static enum gl_source_status csv_next(struct gl_source *s, struct gl_row *row)
 			case PARSE_IO:
 				return io_fail(s, errno);
 			case PARSE_TOO_LONG:
+				if (skip_record(fs) < 0)
+					return io_fail(s, errno);
 				return bad(s, row, line, "record is over 1 MiB");
 			case PARSE_AFTER_QUOTE:
 				return bad(s, row, line,
@@ -689,6 +769,8 @@ static int read_header(struct file_source *fs, const char *path, struct gl_diag 
 
 	do {
 		fs->rec_len = 0;
+		fs->at = AT_FIELD;
+		fs->scan_from = 0;
 		pos.line = (unsigned)fs->next_line;
 		rc = read_line(fs);
 		if (rc < 0)
