@@ -27,6 +27,7 @@
 #include <time.h>
 
 #include "atomic.h"
+#include "out.h"
 #include "redact.h"
 
 #define MESSAGE_CAP 1024
@@ -40,52 +41,6 @@
 #define MAX_WORST_ROWS     50
 
 #define NBINS 9 /* tolerance.h GL_TOL_NBINS; the property is the contract */
-
-/* Output state; a failure (write error, out of memory) sticks and is checked
- * once at the end of the render. */
-struct out {
-	FILE *fp;
-	int err;       /* 0, or the errno of the first failure */
-	size_t budget; /* detail bytes the page may still carry */
-};
-
-static void fail(struct out *o, int err)
-{
-	if (!o->err)
-		o->err = err ? err : EIO;
-}
-
-static void put(struct out *o, const char *s)
-{
-	if (o->err)
-		return;
-	if (fputs(s, o->fp) == EOF)
-		fail(o, errno);
-}
-
-static void put_mem(struct out *o, const char *s, size_t len)
-{
-	if (o->err || len == 0)
-		return;
-	if (fwrite(s, 1, len, o->fp) != len)
-		fail(o, errno);
-}
-
-/* Markup greenlight generates itself (numbers, ids, constants): never from
- * the result, so never redacted or escaped. */
-static void putf(struct out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void putf(struct out *o, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (o->err)
-		return;
-	va_start(ap, fmt);
-	if (vfprintf(o->fp, fmt, ap) < 0)
-		fail(o, errno);
-	va_end(ap);
-}
 
 /* Length of the UTF-8 sequence at s if it is a character to show as it is,
  * else 0. HTML's rules are not XML's (report_junit.c) nor a terminal's
@@ -115,7 +70,7 @@ static size_t html_char_len(const unsigned char *s, size_t len)
 /* Escape already-redacted bytes for element content or a quoted attribute:
  * & < > " ' become references, anything html_char_len() refuses becomes
  * U+FFFD, and CR LF becomes LF. */
-static void put_escaped(struct out *o, const char *text, size_t len)
+static void put_escaped(struct gl_out *o, const char *text, size_t len)
 {
 	const unsigned char *s = (const unsigned char *)text;
 	size_t run = 0; /* start of the pending run of bytes that need no escaping */
@@ -147,13 +102,13 @@ static void put_escaped(struct out *o, const char *text, size_t len)
 			}
 		}
 		if (rep) {
-			put_mem(o, text + run, i - run);
-			put(o, rep);
+			gl_out_put_mem(o, text + run, i - run);
+			gl_out_put(o, rep);
 			run = i + n;
 		}
 		i += n;
 	}
-	put_mem(o, text + run, len - run);
+	gl_out_put_mem(o, text + run, len - run);
 }
 
 /* Where to cut len bytes of text to at most cap on a UTF-8 boundary. */
@@ -167,17 +122,17 @@ static size_t cut_at(const char *text, size_t len, size_t cap)
 	return cut;
 }
 
-static void put_capped(struct out *o, const char *text, size_t len, size_t cap)
+static void put_capped(struct gl_out *o, const char *text, size_t len, size_t cap)
 {
 	size_t cut = cut_at(text, len, cap);
 
 	put_escaped(o, text, cut);
 	if (cut < len)
-		putf(o, " \xE2\x80\xA6 (%zu bytes more)", len - cut);
+		gl_out_putf(o, " \xE2\x80\xA6 (%zu bytes more)", len - cut);
 }
 
 /* A redacted copy of raw (NULL for NULL); out of memory sticks. */
-static char *redacted(struct out *o, const char *raw, size_t *len)
+static char *redacted(struct gl_out *o, const char *raw, size_t *len)
 {
 	char *red;
 
@@ -186,19 +141,19 @@ static char *redacted(struct out *o, const char *raw, size_t *len)
 		return NULL;
 	red = gl_redact_mem(raw, strlen(raw), len);
 	if (!red)
-		fail(o, ENOMEM);
+		gl_out_fail(o, ENOMEM);
 	return red;
 }
 
 /* A string from the result, as text: redacted, capped, escaped. NULL writes
  * `none` (greenlight's own text). */
-static void put_field(struct out *o, const char *raw, size_t cap, const char *none)
+static void put_field(struct gl_out *o, const char *raw, size_t cap, const char *none)
 {
 	size_t len;
 	char *red;
 
 	if (!raw) {
-		put(o, none);
+		gl_out_put(o, none);
 		return;
 	}
 	red = redacted(o, raw, &len);
@@ -208,7 +163,7 @@ static void put_field(struct out *o, const char *raw, size_t cap, const char *no
 }
 
 /* A detail block, charged to the page budget. */
-static void put_detail(struct out *o, const char *raw)
+static void put_detail(struct gl_out *o, const char *raw)
 {
 	size_t len;
 	char *red = redacted(o, raw, &len);
@@ -216,17 +171,19 @@ static void put_detail(struct out *o, const char *raw)
 	if (!red)
 		return;
 	if (o->budget < 256) {
-		put(o, "<p class=\"note\">detail left out: this page reached its size limit; the "
-		       "JUnit report carries it</p>\n");
+		gl_out_put(
+		        o,
+		        "<p class=\"note\">detail left out: this page reached its size limit; the "
+		        "JUnit report carries it</p>\n");
 		free(red);
 		return;
 	}
 	size_t cap = o->budget < DETAIL_CAP ? o->budget : DETAIL_CAP;
 	size_t shown = cut_at(red, len, cap);
 	o->budget -= shown;
-	put(o, "<pre class=\"detail\">");
+	gl_out_put(o, "<pre class=\"detail\">");
 	put_capped(o, red, len, cap);
-	put(o, "</pre>\n");
+	gl_out_put(o, "</pre>\n");
 	free(red);
 }
 
@@ -297,9 +254,9 @@ static void tally(const struct gl_suite_result *s, struct gl_counts *c)
 	}
 }
 
-static void put_badge(struct out *o, enum gl_outcome outcome)
+static void put_badge(struct gl_out *o, enum gl_outcome outcome)
 {
-	putf(o, "<span class=\"badge %s\">%s</span>", class_of(outcome), label_of(outcome));
+	gl_out_putf(o, "<span class=\"badge %s\">%s</span>", class_of(outcome), label_of(outcome));
 }
 
 static long long to_ms(double seconds)
@@ -311,14 +268,14 @@ static long long to_ms(double seconds)
 	return (long long)(seconds * 1000.0 + 0.5);
 }
 
-static void put_time(struct out *o, time_t t)
+static void put_time(struct gl_out *o, time_t t)
 {
 	char stamp[40] = "";
 	struct tm tm;
 
 	if (t > 0 && gmtime_r(&t, &tm))
 		strftime(stamp, sizeof stamp, "%Y-%m-%d %H:%M:%S UTC", &tm);
-	put(o, stamp[0] ? stamp : "unknown");
+	gl_out_put(o, stamp[0] ? stamp : "unknown");
 }
 
 /* ---- the head and the verdict ---- */
@@ -373,82 +330,85 @@ static const char STYLE[] =
         "a{color:#0b57d0}\n"
         "@media print{body{background:#fff}section,nav{break-inside:avoid-page}}\n";
 
-static void put_head(struct out *o, const struct gl_run_result *r, bool pass)
+static void put_head(struct gl_out *o, const struct gl_run_result *r, bool pass)
 {
-	put(o, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-	       "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
-	       "style-src 'unsafe-inline'; img-src data:\">\n"
-	       "<meta name=\"referrer\" content=\"no-referrer\">\n"
-	       "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-	       "<meta name=\"generator\" content=\"greenlight\">\n<title>");
-	putf(o, "%s: ", pass ? "PASS" : "FAIL");
+	gl_out_put(o, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+	              "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
+	              "style-src 'unsafe-inline'; img-src data:\">\n"
+	              "<meta name=\"referrer\" content=\"no-referrer\">\n"
+	              "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+	              "<meta name=\"generator\" content=\"greenlight\">\n<title>");
+	gl_out_putf(o, "%s: ", pass ? "PASS" : "FAIL");
 	put_field(o, r->env_name, MESSAGE_CAP, "no environment");
-	put(o, " \xE2\x80\x94 greenlight</title>\n<style>\n");
-	put(o, STYLE);
-	put(o, "</style>\n</head>\n<body>\n<main>\n");
+	gl_out_put(o, " \xE2\x80\x94 greenlight</title>\n<style>\n");
+	gl_out_put(o, STYLE);
+	gl_out_put(o, "</style>\n</head>\n<body>\n<main>\n");
 }
 
-static void put_dl(struct out *o, const char *term, const char *raw, const char *none)
+static void put_dl(struct gl_out *o, const char *term, const char *raw, const char *none)
 {
-	putf(o, "<dt>%s</dt><dd>", term);
+	gl_out_putf(o, "<dt>%s</dt><dd>", term);
 	put_field(o, raw, MESSAGE_CAP, none);
-	put(o, "</dd>\n");
+	gl_out_put(o, "</dd>\n");
 }
 
-static void put_verdict(struct out *o, const struct gl_run_result *r, const struct gl_counts *t,
+static void put_verdict(struct gl_out *o, const struct gl_run_result *r, const struct gl_counts *t,
                         bool pass)
 {
-	putf(o, "<header class=\"verdict %s\" id=\"verdict\">\n", pass ? "pass" : "fail");
-	putf(o, "<div class=\"big\">%s</div>\n<div class=\"why\">", pass ? "PASS" : "FAIL");
+	gl_out_putf(o, "<header class=\"verdict %s\" id=\"verdict\">\n", pass ? "pass" : "fail");
+	gl_out_putf(o, "<div class=\"big\">%s</div>\n<div class=\"why\">", pass ? "PASS" : "FAIL");
 	if (pass) {
-		put(o, "every selected check passed: the release may leave pre-production");
+		gl_out_put(o, "every selected check passed: the release may leave pre-production");
 	} else if (r->not_ready) {
-		put(o, "the environment was not ready: ");
+		gl_out_put(o, "the environment was not ready: ");
 		put_field(o, r->not_ready_reason, MESSAGE_CAP, "no reason recorded");
 	} else if (r->interrupted) {
-		put(o, "the run was interrupted: not every check ran");
+		gl_out_put(o, "the run was interrupted: not every check ran");
 	} else if (t->failures || t->errors) {
-		putf(o, "%zu failed and %zu errored: the release is held", t->failures, t->errors);
+		gl_out_putf(o, "%zu failed and %zu errored: the release is held", t->failures,
+		            t->errors);
 	} else {
-		put(o, "nothing passed: no evidence, the release is held");
+		gl_out_put(o, "nothing passed: no evidence, the release is held");
 	}
-	put(o, "</div>\n");
+	gl_out_put(o, "</div>\n");
 	if (r->tls_verify_off)
-		put(o, "<p class=\"insecure\" role=\"alert\">TLS certificate verification was OFF "
-		       "for this environment (tls_verify: false): the target's identity was not "
-		       "checked</p>\n");
-	put(o, "<dl>\n");
+		gl_out_put(
+		        o,
+		        "<p class=\"insecure\" role=\"alert\">TLS certificate verification was OFF "
+		        "for this environment (tls_verify: false): the target's identity was not "
+		        "checked</p>\n");
+	gl_out_put(o, "<dl>\n");
 	put_dl(o, "Environment", r->env_name, "unknown");
 	put_dl(o, "Base URL", r->base_url, "unknown");
 	put_dl(o, "Version reported", r->reported_version, "none reported");
-	putf(o, "<dt>TLS verification</dt><dd>%s</dd>\n",
-	     r->tls_verify_off ? "OFF (tls_verify: false)" : "on");
+	gl_out_putf(o, "<dt>TLS verification</dt><dd>%s</dd>\n",
+	            r->tls_verify_off ? "OFF (tls_verify: false)" : "on");
 	put_dl(o, "greenlight version", r->harness_version, "unknown");
-	put(o, "<dt>Started</dt><dd>");
+	gl_out_put(o, "<dt>Started</dt><dd>");
 	put_time(o, r->started);
-	put(o, "</dd>\n<dt>Finished</dt><dd>");
+	gl_out_put(o, "</dd>\n<dt>Finished</dt><dd>");
 	put_time(o, r->finished);
 	if (r->started > 0 && r->finished >= r->started)
-		putf(o, " (%lld s)", (long long)(r->finished - r->started));
-	put(o, "</dd>\n");
+		gl_out_putf(o, " (%lld s)", (long long)(r->finished - r->started));
+	gl_out_put(o, "</dd>\n");
 	if (r->ready_after_s > 0)
-		putf(o, "<dt>Waited for readiness</dt><dd>%lld ms%s</dd>\n",
-		     to_ms(r->ready_after_s), r->not_ready ? ", in vain" : "");
-	put(o, "</dl>\n<ul class=\"counts\">");
-	putf(o,
-	     "<li><b>%zu</b>checks</li><li><b>%zu</b>passed</li><li><b>%zu</b>failed</li>"
-	     "<li><b>%zu</b>errored</li><li><b>%zu</b>skipped</li>",
-	     t->tests, t->passed, t->failures, t->errors, t->skipped);
-	put(o, "</ul>\n</header>\n");
+		gl_out_putf(o, "<dt>Waited for readiness</dt><dd>%lld ms%s</dd>\n",
+		            to_ms(r->ready_after_s), r->not_ready ? ", in vain" : "");
+	gl_out_put(o, "</dl>\n<ul class=\"counts\">");
+	gl_out_putf(o,
+	            "<li><b>%zu</b>checks</li><li><b>%zu</b>passed</li><li><b>%zu</b>failed</li>"
+	            "<li><b>%zu</b>errored</li><li><b>%zu</b>skipped</li>",
+	            t->tests, t->passed, t->failures, t->errors, t->skipped);
+	gl_out_put(o, "</ul>\n</header>\n");
 }
 
 /* The suites at a glance, and a link to every failure and error. */
-static void put_overview(struct out *o, const struct gl_run_result *r)
+static void put_overview(struct gl_out *o, const struct gl_run_result *r)
 {
-	put(o, "<nav aria-label=\"suites\">\n<h2>Suites</h2>\n<table>\n<tr><th>suite</th>"
-	       "<th>outcome</th><th class=\"num\">checks</th><th class=\"num\">passed</th>"
-	       "<th class=\"num\">failed</th><th class=\"num\">errored</th>"
-	       "<th class=\"num\">skipped</th><th class=\"num\">time</th></tr>\n");
+	gl_out_put(o, "<nav aria-label=\"suites\">\n<h2>Suites</h2>\n<table>\n<tr><th>suite</th>"
+	              "<th>outcome</th><th class=\"num\">checks</th><th class=\"num\">passed</th>"
+	              "<th class=\"num\">failed</th><th class=\"num\">errored</th>"
+	              "<th class=\"num\">skipped</th><th class=\"num\">time</th></tr>\n");
 	for (size_t i = 0; i < r->n_suites; i++) {
 		const struct gl_suite_result *s = &r->suites[i];
 		struct gl_counts c = {0};
@@ -457,17 +417,18 @@ static void put_overview(struct out *o, const struct gl_run_result *r)
 		                     : c.failures ? GL_OUT_FAIL
 		                     : c.passed   ? GL_OUT_PASS
 		                                  : GL_OUT_SKIP;
-		putf(o, "<tr class=\"%s\"><td><a href=\"#s%zu\">", class_of(oc), i);
+		gl_out_putf(o, "<tr class=\"%s\"><td><a href=\"#s%zu\">", class_of(oc), i);
 		put_field(o, s->name, MESSAGE_CAP, "(unnamed)");
-		put(o, "</a></td><td>");
+		gl_out_put(o, "</a></td><td>");
 		put_badge(o, oc);
-		putf(o,
-		     "</td><td class=\"num\">%zu</td><td class=\"num\">%zu</td><td "
-		     "class=\"num\">%zu</td><td class=\"num\">%zu</td><td class=\"num\">%zu</td>"
-		     "<td class=\"num\">%lld ms</td></tr>\n",
-		     c.tests, c.passed, c.failures, c.errors, c.skipped, to_ms(s->seconds));
+		gl_out_putf(
+		        o,
+		        "</td><td class=\"num\">%zu</td><td class=\"num\">%zu</td><td "
+		        "class=\"num\">%zu</td><td class=\"num\">%zu</td><td class=\"num\">%zu</td>"
+		        "<td class=\"num\">%lld ms</td></tr>\n",
+		        c.tests, c.passed, c.failures, c.errors, c.skipped, to_ms(s->seconds));
 	}
-	put(o, "</table>\n");
+	gl_out_put(o, "</table>\n");
 
 	bool any = false;
 	for (size_t i = 0; i < r->n_suites; i++) {
@@ -477,19 +438,19 @@ static void put_overview(struct out *o, const struct gl_run_result *r)
 			if (oc != GL_OUT_FAIL && oc != GL_OUT_ERROR)
 				continue;
 			if (!any)
-				put(o, "<h3>Needs attention</h3>\n<ul>\n");
+				gl_out_put(o, "<h3>Needs attention</h3>\n<ul>\n");
 			any = true;
-			put(o, "<li>");
+			gl_out_put(o, "<li>");
 			put_badge(o, oc);
-			putf(o, " <a href=\"#s%zu-c%zu\">", i, j);
+			gl_out_putf(o, " <a href=\"#s%zu-c%zu\">", i, j);
 			put_field(o, s->cases[j].id ? s->cases[j].id : s->cases[j].name,
 			          MESSAGE_CAP, "(unnamed)");
-			put(o, "</a></li>\n");
+			gl_out_put(o, "</a></li>\n");
 		}
 	}
 	if (any)
-		put(o, "</ul>\n");
-	put(o, "</nav>\n");
+		gl_out_put(o, "</ul>\n");
+	gl_out_put(o, "</nav>\n");
 }
 
 /* ---- replay suites ---- */
@@ -574,7 +535,7 @@ static const char *bin_colour(size_t i)
 /* The histogram as bars whose height grows with log(1 + count): the exact
  * bin usually dwarfs the rest, and the few cases out of tolerance are the
  * ones that must be seen. Every bar carries its count as text. */
-static void put_histogram(struct out *o, const char *field_red, const char *raw)
+static void put_histogram(struct gl_out *o, const char *field_red, const char *raw)
 {
 	size_t len;
 	char *red = redacted(o, raw, &len);
@@ -583,9 +544,9 @@ static void put_histogram(struct out *o, const char *field_red, const char *raw)
 	if (!red)
 		return;
 	if (parse_bins(red, bins) != 0) {
-		put(o, "<p class=\"note\">histogram unavailable: ");
+		gl_out_put(o, "<p class=\"note\">histogram unavailable: ");
 		put_capped(o, red, len, 200);
-		put(o, "</p>\n");
+		gl_out_put(o, "</p>\n");
 		free(red);
 		return;
 	}
@@ -600,47 +561,49 @@ static void put_histogram(struct out *o, const char *field_red, const char *raw)
 	const int slot = 64, bar = 46, left = 8, top = 22, plot = 150;
 	const int width = left * 2 + slot * NBINS;
 	const int height = top + plot + 44;
-	putf(o,
-	     "<svg class=\"histogram\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" "
-	     "role=\"img\" aria-label=\"",
-	     width, height, width, height);
+	gl_out_putf(o,
+	            "<svg class=\"histogram\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" "
+	            "role=\"img\" aria-label=\"",
+	            width, height, width, height);
 	put_escaped(o, field_red, strlen(field_red));
-	put(o, ": differences by bin, in tolerance units:");
+	gl_out_put(o, ": differences by bin, in tolerance units:");
 	for (size_t i = 0; i < NBINS; i++) {
-		put(o, " ");
+		gl_out_put(o, " ");
 		put_escaped(o, BIN_LABEL[i], strlen(BIN_LABEL[i]));
-		putf(o, " %" PRIu64 "%s", bins[i], i + 1 < NBINS ? ";" : "");
+		gl_out_putf(o, " %" PRIu64 "%s", bins[i], i + 1 < NBINS ? ";" : "");
 	}
-	put(o, "\">\n");
-	putf(o, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#999\"/>\n", left,
-	     top + plot, width - left, top + plot);
+	gl_out_put(o, "\">\n");
+	gl_out_putf(o, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#999\"/>\n", left,
+	            top + plot, width - left, top + plot);
 	for (size_t i = 0; i < NBINS; i++) {
 		double f = max ? log1p((double)bins[i]) / log1p((double)max) : 0;
 		int h = (int)(f * plot + 0.5);
 		if (bins[i] && h < 2)
 			h = 2;
 		int x = left + (int)i * slot + (slot - bar) / 2;
-		putf(o,
-		     "<rect class=\"bar\" x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" "
-		     "fill=\"%s\"><title>",
-		     x, top + plot - h, bar, h, bin_colour(i));
+		gl_out_putf(o,
+		            "<rect class=\"bar\" x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" "
+		            "fill=\"%s\"><title>",
+		            x, top + plot - h, bar, h, bin_colour(i));
 		put_escaped(o, BIN_LABEL[i], strlen(BIN_LABEL[i]));
-		putf(o, ": %" PRIu64 "</title></rect>\n", bins[i]);
-		putf(o, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">%" PRIu64 "</text>\n",
-		     x + bar / 2, top + plot - h - 5, bins[i]);
-		putf(o, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">", x + bar / 2,
-		     top + plot + 16);
+		gl_out_putf(o, ": %" PRIu64 "</title></rect>\n", bins[i]);
+		gl_out_putf(o,
+		            "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">%" PRIu64 "</text>\n",
+		            x + bar / 2, top + plot - h - 5, bins[i]);
+		gl_out_putf(o, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">", x + bar / 2,
+		            top + plot + 16);
 		put_escaped(o, BIN_LABEL[i], strlen(BIN_LABEL[i]));
-		put(o, "</text>\n");
+		gl_out_put(o, "</text>\n");
 	}
-	putf(o,
-	     "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">difference (actual \xE2\x88\x92 "
-	     "expected), t = the field's absolute tolerance; %" PRIu64 " cases</text>\n",
-	     width / 2, top + plot + 36, total);
-	put(o, "</svg>\n<p class=\"note\">Bar height grows with log(1 + count). "
-	       "<span style=\"color:#1b7f3b\">\xE2\x96\xA0</span> exact, "
-	       "<span style=\"color:#e0a100\">\xE2\x96\xA0</span> within tolerance, "
-	       "<span style=\"color:#b3261e\">\xE2\x96\xA0</span> out of tolerance.</p>\n");
+	gl_out_putf(
+	        o,
+	        "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">difference (actual \xE2\x88\x92 "
+	        "expected), t = the field's absolute tolerance; %" PRIu64 " cases</text>\n",
+	        width / 2, top + plot + 36, total);
+	gl_out_put(o, "</svg>\n<p class=\"note\">Bar height grows with log(1 + count). "
+	              "<span style=\"color:#1b7f3b\">\xE2\x96\xA0</span> exact, "
+	              "<span style=\"color:#e0a100\">\xE2\x96\xA0</span> within tolerance, "
+	              "<span style=\"color:#b3261e\">\xE2\x96\xA0</span> out of tolerance.</p>\n");
 }
 
 /* The value after "label: " on a line of text, copied into buf. */
@@ -666,7 +629,7 @@ static int line_value(const char *text, const char *label, char *buf, size_t siz
 /* The drift: the sum of the signed differences against the budget, which
  * only the drift case's detail states. The gauge is drawn in double for the
  * eye; the verdict shown is the case's, decided in exact decimals. */
-static void put_drift(struct out *o, const struct gl_suite_result *s, const char *field)
+static void put_drift(struct gl_out *o, const struct gl_suite_result *s, const char *field)
 {
 	const struct gl_case *c = field_case(s, field, " drift");
 	const char *sum_raw = field_prop(s, field, "sum");
@@ -676,25 +639,26 @@ static void put_drift(struct out *o, const struct gl_suite_result *s, const char
 	char budget[96];
 	bool have_budget = detail && line_value(detail, "budget: ", budget, sizeof budget) == 0;
 
-	put(o, "<h4>Drift</h4>\n<p>sum of signed differences: <b>");
+	gl_out_put(o, "<h4>Drift</h4>\n<p>sum of signed differences: <b>");
 	if (sum)
 		put_capped(o, sum, strlen(sum), 96);
 	else
-		put(o, "unknown");
-	put(o, "</b>; budget: <b>");
+		gl_out_put(o, "unknown");
+	gl_out_put(o, "</b>; budget: <b>");
 	if (have_budget)
 		put_escaped(o, budget, strlen(budget));
 	else
-		put(o, "unknown");
-	put(o, "</b>");
+		gl_out_put(o, "unknown");
+	gl_out_put(o, "</b>");
 	if (c) {
-		put(o, " \xE2\x80\x94 ");
+		gl_out_put(o, " \xE2\x80\x94 ");
 		put_badge(o, c->outcome);
-		put(o, c->outcome == GL_OUT_PASS   ? " <span class=\"ok\">within budget</span>"
-		       : c->outcome == GL_OUT_FAIL ? " <span class=\"bad\">over budget</span>"
-		                                   : "");
+		gl_out_put(o, c->outcome == GL_OUT_PASS ? " <span class=\"ok\">within budget</span>"
+		              : c->outcome == GL_OUT_FAIL
+		                      ? " <span class=\"bad\">over budget</span>"
+		                      : "");
 	}
-	put(o, "</p>\n");
+	gl_out_put(o, "</p>\n");
 	if (sum && have_budget) {
 		char *e1, *e2;
 		double a = strtod(sum, &e1);
@@ -702,17 +666,20 @@ static void put_drift(struct out *o, const struct gl_suite_result *s, const char
 		if (e1 != sum && e2 != budget && isfinite(a) && isfinite(b) && b > 0) {
 			double f = fabs(a) / b;
 			int pct = f >= 1 ? 100 : (int)(f * 100 + 0.5);
-			putf(o,
-			     "<div class=\"gauge\" role=\"img\" aria-label=\"drift is %d%% of the "
-			     "budget%s\"><span style=\"width:%d%%;background:%s\"></span></div>\n",
-			     pct, f > 1 ? " or more" : "", pct, f > 1 ? "#b3261e" : "#1b7f3b");
+			gl_out_putf(o,
+			            "<div class=\"gauge\" role=\"img\" aria-label=\"drift is %d%% "
+			            "of the "
+			            "budget%s\"><span "
+			            "style=\"width:%d%%;background:%s\"></span></div>\n",
+			            pct, f > 1 ? " or more" : "", pct,
+			            f > 1 ? "#b3261e" : "#1b7f3b");
 		}
 	}
 	free(sum);
 	free(detail);
 }
 
-static void put_stats(struct out *o, const struct gl_suite_result *s, const char *field)
+static void put_stats(struct gl_out *o, const struct gl_suite_result *s, const char *field)
 {
 	static const char *const rows[][2] = {
 	        {"count", "cases compared"},         {"exact", "exact"},
@@ -722,43 +689,43 @@ static void put_stats(struct out *o, const struct gl_suite_result *s, const char
 	        {"p95", "p95 |difference|"},         {"p99", "p99 |difference|"},
 	        {"sum", "sum of differences"},
 	};
-	put(o, "<h4>Statistics</h4>\n<table class=\"stats\">\n");
+	gl_out_put(o, "<h4>Statistics</h4>\n<table class=\"stats\">\n");
 	for (size_t i = 0; i < sizeof rows / sizeof *rows; i++) {
 		const char *v = field_prop(s, field, rows[i][0]);
 		if (!v)
 			continue;
-		putf(o, "<tr><th>%s</th><td class=\"num\">", rows[i][1]);
+		gl_out_putf(o, "<tr><th>%s</th><td class=\"num\">", rows[i][1]);
 		put_field(o, v, 96, "");
-		put(o, "</td></tr>\n");
+		gl_out_put(o, "</td></tr>\n");
 	}
-	put(o, "</table>\n");
+	gl_out_put(o, "</table>\n");
 }
 
 /* One line of the table: five cells separated by tabs; missing cells are
  * empty (a cell at the end of the line has length 0). */
-static void put_worst_row(struct out *o, const char *line)
+static void put_worst_row(struct gl_out *o, const char *line)
 {
 	static const char *const cls[] = {"", " class=\"num\"", " class=\"num\"", " class=\"num\"",
 	                                  ""};
 	const char *cell = line;
 
-	put(o, "<tr>");
+	gl_out_put(o, "<tr>");
 	for (int k = 0; k < 5; k++) {
 		size_t cl = strcspn(cell, "\t\n");
 		bool out = k == 4 && strncmp(cell, "out", 3) == 0;
-		putf(o, "<td%s>", out ? " class=\"bad\"" : cls[k]);
+		gl_out_putf(o, "<td%s>", out ? " class=\"bad\"" : cls[k]);
 		put_capped(o, cell, cl, 200);
-		put(o, "</td>");
+		gl_out_put(o, "</td>");
 		cell += cl;
 		if (*cell == '\t')
 			cell++;
 	}
-	put(o, "</tr>\n");
+	gl_out_put(o, "</tr>\n");
 }
 
 /* The worst cases, from the tab-separated table replay.c writes as the
  * detail of a "<field> within tolerance" failure. */
-static void put_worst(struct out *o, const struct gl_suite_result *s, const char *field)
+static void put_worst(struct gl_out *o, const struct gl_suite_result *s, const char *field)
 {
 	static const char head[] = "key\texpected\tactual\tdiff\tverdict";
 	const struct gl_case *c = field_case(s, field, " within tolerance");
@@ -777,36 +744,36 @@ static void put_worst(struct out *o, const struct gl_suite_result *s, const char
 		free(red);
 		return;
 	}
-	put(o, "<h4>Worst cases</h4>\n<table class=\"worst\">\n<tr><th>key</th>"
-	       "<th class=\"num\">expected</th><th class=\"num\">actual</th>"
-	       "<th class=\"num\">difference</th><th>verdict</th></tr>\n");
+	gl_out_put(o, "<h4>Worst cases</h4>\n<table class=\"worst\">\n<tr><th>key</th>"
+	              "<th class=\"num\">expected</th><th class=\"num\">actual</th>"
+	              "<th class=\"num\">difference</th><th>verdict</th></tr>\n");
 	size_t rows = 0;
 	char *p = red + sizeof head - 1;
 	while (*p == '\n') {
 		p++;
 		size_t n = strcspn(p, "\n");
 		if (rows == MAX_WORST_ROWS) {
-			put(o, "<tr><td colspan=\"5\" class=\"note\">more in the JUnit "
-			       "report</td></tr>\n");
+			gl_out_put(o, "<tr><td colspan=\"5\" class=\"note\">more in the JUnit "
+			              "report</td></tr>\n");
 			break;
 		}
 		if (memchr(p, '\t', n) == NULL) {
 			/* "... and N more" */
-			put(o, "<tr><td colspan=\"5\" class=\"note\">");
+			gl_out_put(o, "<tr><td colspan=\"5\" class=\"note\">");
 			put_capped(o, p, n, 200);
-			put(o, "</td></tr>\n");
+			gl_out_put(o, "</td></tr>\n");
 		} else {
 			put_worst_row(o, p);
 			rows++;
 		}
 		p += n;
 	}
-	put(o, "</table>\n");
+	gl_out_put(o, "</table>\n");
 	free(red);
 }
 
 /* Fields are the names of replay.<field>.histogram properties, in order. */
-static void put_replay(struct out *o, const struct gl_suite_result *s)
+static void put_replay(struct gl_out *o, const struct gl_suite_result *s)
 {
 	static const char prefix[] = "replay.";
 	static const char suffix[] = ".histogram";
@@ -824,21 +791,21 @@ static void put_replay(struct out *o, const struct gl_suite_result *s)
 		if (!v)
 			continue;
 		if (!any)
-			put(o, "<h3>Replay</h3>\n<table class=\"rows\"><tr>");
+			gl_out_put(o, "<h3>Replay</h3>\n<table class=\"rows\"><tr>");
 		any = true;
-		putf(o, "<th class=\"num\">%s</th>", rows[i][1]);
+		gl_out_putf(o, "<th class=\"num\">%s</th>", rows[i][1]);
 	}
 	if (any) {
-		put(o, "</tr>\n<tr>");
+		gl_out_put(o, "</tr>\n<tr>");
 		for (size_t i = 0; i < sizeof rows / sizeof *rows; i++) {
 			const char *v = prop(s, rows[i][0]);
 			if (!v)
 				continue;
-			put(o, "<td class=\"num\">");
+			gl_out_put(o, "<td class=\"num\">");
 			put_field(o, v, 64, "");
-			put(o, "</td>");
+			gl_out_put(o, "</td>");
 		}
-		put(o, "</tr>\n</table>\n");
+		gl_out_put(o, "</tr>\n</table>\n");
 	}
 
 	for (size_t i = 0; i < s->n_props; i++) {
@@ -853,22 +820,22 @@ static void put_replay(struct out *o, const struct gl_suite_result *s)
 		size_t rl;
 		char *field_red = field ? redacted(o, field, &rl) : NULL;
 		if (!field || !field_red) {
-			fail(o, ENOMEM);
+			gl_out_fail(o, ENOMEM);
 			free(field);
 			free(field_red);
 			return;
 		}
-		put(o, "<div class=\"field\">\n<h3>Field <code>");
+		gl_out_put(o, "<div class=\"field\">\n<h3>Field <code>");
 		put_capped(o, field_red, rl, 200);
-		put(o, "</code></h3>\n<div class=\"cols\">\n<div>\n<h4>Distribution of "
-		       "differences</h4>\n");
+		gl_out_put(o, "</code></h3>\n<div class=\"cols\">\n<div>\n<h4>Distribution of "
+		              "differences</h4>\n");
 		put_histogram(o, field_red, s->props[i].value);
 		put_drift(o, s, field);
-		put(o, "</div>\n<div>\n");
+		gl_out_put(o, "</div>\n<div>\n");
 		put_stats(o, s, field);
-		put(o, "</div>\n</div>\n");
+		gl_out_put(o, "</div>\n</div>\n");
 		put_worst(o, s, field);
-		put(o, "</div>\n");
+		gl_out_put(o, "</div>\n");
 		free(field);
 		free(field_red);
 	}
@@ -876,70 +843,71 @@ static void put_replay(struct out *o, const struct gl_suite_result *s)
 
 /* ---- suites and cases ---- */
 
-static void put_where(struct out *o, const struct gl_case *c)
+static void put_where(struct gl_out *o, const struct gl_case *c)
 {
 	if (!c->file)
 		return;
 	put_field(o, c->file, MESSAGE_CAP, "");
-	putf(o, ":%u", c->line);
+	gl_out_putf(o, ":%u", c->line);
 }
 
-static void put_case_row(struct out *o, size_t si, size_t ci, const struct gl_case *c)
+static void put_case_row(struct gl_out *o, size_t si, size_t ci, const struct gl_case *c)
 {
 	enum gl_outcome oc = outcome_of(c->outcome);
 
-	putf(o, "<tr class=\"%s\"><td>", class_of(oc));
+	gl_out_putf(o, "<tr class=\"%s\"><td>", class_of(oc));
 	put_badge(o, oc);
-	put(o, "</td><td>");
+	gl_out_put(o, "</td><td>");
 	if (oc == GL_OUT_FAIL || oc == GL_OUT_ERROR)
-		putf(o, "<a href=\"#s%zu-c%zu\">", si, ci);
+		gl_out_putf(o, "<a href=\"#s%zu-c%zu\">", si, ci);
 	put_field(o, c->name ? c->name : c->id, MESSAGE_CAP, "(unnamed)");
 	if (oc == GL_OUT_FAIL || oc == GL_OUT_ERROR)
-		put(o, "</a>");
-	put(o, "<div class=\"meta\">");
+		gl_out_put(o, "</a>");
+	gl_out_put(o, "<div class=\"meta\">");
 	put_where(o, c);
 	if (c->retries)
-		putf(o, " \xC2\xB7 %u %s", c->retries, c->retries == 1 ? "retry" : "retries");
-	put(o, "</div></td><td>");
+		gl_out_putf(o, " \xC2\xB7 %u %s", c->retries,
+		            c->retries == 1 ? "retry" : "retries");
+	gl_out_put(o, "</div></td><td>");
 	/* a pass has a message only when it says something (passed after retries) */
 	if (oc != GL_OUT_PASS || c->message)
 		put_field(o, c->message, ROW_CAP,
 		          oc == GL_OUT_SKIP ? "skipped" : "no message recorded");
-	put(o, "</td>");
-	putf(o, "<td class=\"num\">%lld ms</td></tr>\n", to_ms(c->seconds));
+	gl_out_put(o, "</td>");
+	gl_out_putf(o, "<td class=\"num\">%lld ms</td></tr>\n", to_ms(c->seconds));
 }
 
-static void put_failure(struct out *o, size_t si, size_t ci, const struct gl_case *c)
+static void put_failure(struct gl_out *o, size_t si, size_t ci, const struct gl_case *c)
 {
 	enum gl_outcome oc = outcome_of(c->outcome);
 
-	putf(o, "<article class=\"%s\" id=\"s%zu-c%zu\">\n<h4>", class_of(oc), si, ci);
+	gl_out_putf(o, "<article class=\"%s\" id=\"s%zu-c%zu\">\n<h4>", class_of(oc), si, ci);
 	put_badge(o, oc);
-	put(o, " ");
+	gl_out_put(o, " ");
 	put_field(o, c->name ? c->name : c->id, MESSAGE_CAP, "(unnamed)");
-	put(o, "</h4>\n<p class=\"meta\">");
+	gl_out_put(o, "</h4>\n<p class=\"meta\">");
 	put_field(o, c->id, MESSAGE_CAP, "");
-	put(o, " \xC2\xB7 ");
+	gl_out_put(o, " \xC2\xB7 ");
 	put_where(o, c);
 	if (c->method) {
-		put(o, " \xC2\xB7 ");
+		gl_out_put(o, " \xC2\xB7 ");
 		put_field(o, c->method, 32, "");
-		put(o, " ");
+		gl_out_put(o, " ");
 		put_field(o, c->url, MESSAGE_CAP, "");
 		if (c->status)
-			putf(o, " \xE2\x86\x92 HTTP %ld", c->status);
+			gl_out_putf(o, " \xE2\x86\x92 HTTP %ld", c->status);
 	}
 	if (c->retries)
-		putf(o, " \xC2\xB7 %u retries", c->retries);
-	put(o, "</p>\n<pre class=\"message\">");
+		gl_out_putf(o, " \xC2\xB7 %u retries", c->retries);
+	gl_out_put(o, "</p>\n<pre class=\"message\">");
 	put_field(o, c->message, MESSAGE_CAP, "no message recorded");
-	put(o, "</pre>\n");
+	gl_out_put(o, "</pre>\n");
 	if (c->detail)
 		put_detail(o, c->detail);
-	put(o, "</article>\n");
+	gl_out_put(o, "</article>\n");
 }
 
-static void put_suite(struct out *o, const struct gl_suite_result *s, size_t si)
+static void put_suite(struct gl_out *o, const struct gl_suite_result *s, size_t si)
 {
 	struct gl_counts c = {0};
 	bool replay = false;
@@ -948,30 +916,31 @@ static void put_suite(struct out *o, const struct gl_suite_result *s, size_t si)
 	for (size_t i = 0; i < s->n_props && !replay; i++)
 		replay = s->props[i].name && strncmp(s->props[i].name, "replay.", 7) == 0;
 
-	putf(o, "<section id=\"s%zu\">\n<h2>", si);
+	gl_out_putf(o, "<section id=\"s%zu\">\n<h2>", si);
 	put_field(o, s->name, MESSAGE_CAP, "(unnamed)");
-	putf(o, "%s</h2>\n<p class=\"meta\">", replay ? " <small>(replay)</small>" : "");
+	gl_out_putf(o, "%s</h2>\n<p class=\"meta\">", replay ? " <small>(replay)</small>" : "");
 	put_field(o, s->file, MESSAGE_CAP, "");
 	if (s->digest) {
-		put(o, " \xC2\xB7 ");
+		gl_out_put(o, " \xC2\xB7 ");
 		put_field(o, s->digest, 128, "");
 	}
-	putf(o,
-	     " \xC2\xB7 %zu checks: %zu passed, %zu failed, %zu errored, %zu skipped \xC2\xB7 %lld "
-	     "ms</p>\n",
-	     c.tests, c.passed, c.failures, c.errors, c.skipped, to_ms(s->seconds));
+	gl_out_putf(o,
+	            " \xC2\xB7 %zu checks: %zu passed, %zu failed, %zu errored, %zu skipped "
+	            "\xC2\xB7 %lld "
+	            "ms</p>\n",
+	            c.tests, c.passed, c.failures, c.errors, c.skipped, to_ms(s->seconds));
 
 	if (replay)
 		put_replay(o, s);
-	put(o, "<h3>Checks</h3>\n<table "
-	       "class=\"cases\">\n<tr><th>outcome</th><th>check</th><th>message</th>"
-	       "<th class=\"num\">time</th></tr>\n");
+	gl_out_put(o, "<h3>Checks</h3>\n<table "
+	              "class=\"cases\">\n<tr><th>outcome</th><th>check</th><th>message</th>"
+	              "<th class=\"num\">time</th></tr>\n");
 	for (size_t i = 0; i < s->n_cases; i++)
 		put_case_row(o, si, i, &s->cases[i]);
-	put(o, "</table>\n");
+	gl_out_put(o, "</table>\n");
 
 	if (c.failures || c.errors) {
-		put(o, "<h3>Failures and errors</h3>\n");
+		gl_out_put(o, "<h3>Failures and errors</h3>\n");
 		for (size_t i = 0; i < s->n_cases; i++) {
 			enum gl_outcome oc = outcome_of(s->cases[i].outcome);
 			if (oc == GL_OUT_FAIL || oc == GL_OUT_ERROR)
@@ -979,26 +948,28 @@ static void put_suite(struct out *o, const struct gl_suite_result *s, size_t si)
 		}
 	}
 	if (s->n_props) {
-		put(o, "<details><summary>properties</summary>\n<table class=\"props\">\n");
+		gl_out_put(o, "<details><summary>properties</summary>\n<table class=\"props\">\n");
 		for (size_t i = 0; i < s->n_props && i < MAX_PROPS_SHOWN; i++) {
-			put(o, "<tr><th>");
+			gl_out_put(o, "<tr><th>");
 			put_field(o, s->props[i].name, 256, "");
-			put(o, "</th><td>");
+			gl_out_put(o, "</th><td>");
 			put_field(o, s->props[i].value, MESSAGE_CAP, "");
-			put(o, "</td></tr>\n");
+			gl_out_put(o, "</td></tr>\n");
 		}
-		put(o, "</table>\n");
+		gl_out_put(o, "</table>\n");
 		if (s->n_props > MAX_PROPS_SHOWN)
-			putf(o, "<p class=\"note\">%zu more properties in the JUnit report</p>\n",
-			     s->n_props - MAX_PROPS_SHOWN);
-		put(o, "</details>\n");
+			gl_out_putf(
+			        o,
+			        "<p class=\"note\">%zu more properties in the JUnit report</p>\n",
+			        s->n_props - MAX_PROPS_SHOWN);
+		gl_out_put(o, "</details>\n");
 	}
-	put(o, "</section>\n");
+	gl_out_put(o, "</section>\n");
 }
 
 int gl_report_html_render(FILE *fp, const struct gl_run_result *r)
 {
-	struct out o = {.fp = fp, .budget = PAGE_DETAIL_BUDGET};
+	struct gl_out o = {.fp = fp, .budget = PAGE_DETAIL_BUDGET};
 	struct gl_counts total = {0};
 
 	for (size_t i = 0; i < r->n_suites; i++)
@@ -1012,17 +983,12 @@ int gl_report_html_render(FILE *fp, const struct gl_run_result *r)
 	put_overview(&o, r);
 	for (size_t i = 0; i < r->n_suites; i++)
 		put_suite(&o, &r->suites[i], i);
-	put(&o, "<p class=\"note\">Generated by greenlight ");
+	gl_out_put(&o, "<p class=\"note\">Generated by greenlight ");
 	put_field(&o, r->harness_version, 64, "");
-	put(&o, ". Text from the target is redacted and shown as text.</p>\n</main>\n</body>\n"
-	        "</html>\n");
-	if (!o.err && ferror(fp))
-		fail(&o, EIO);
-	if (o.err) {
-		errno = o.err;
-		return -1;
-	}
-	return 0;
+	gl_out_put(&o,
+	           ". Text from the target is redacted and shown as text.</p>\n</main>\n</body>\n"
+	           "</html>\n");
+	return gl_out_finish(&o);
 }
 
 int gl_report_html_write(const char *path, const struct gl_run_result *r)

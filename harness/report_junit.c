@@ -17,39 +17,11 @@
 #include <unistd.h>
 
 #include "atomic.h"
+#include "out.h"
 #include "redact.h"
 
 #define MESSAGE_CAP 1024
 #define DETAIL_CAP  (64 * 1024)
-
-/* Output state; a failure (write error, out of memory) sticks and is checked
- * once at the end of the render. */
-struct out {
-	FILE *fp;
-	int err; /* 0, or the errno of the first failure */
-};
-
-static void fail(struct out *o, int err)
-{
-	if (!o->err)
-		o->err = err ? err : EIO;
-}
-
-static void put(struct out *o, const char *s)
-{
-	if (o->err)
-		return;
-	if (fputs(s, o->fp) == EOF)
-		fail(o, errno);
-}
-
-static void put_mem(struct out *o, const char *s, size_t len)
-{
-	if (o->err || len == 0)
-		return;
-	if (fwrite(s, 1, len, o->fp) != len)
-		fail(o, errno);
-}
 
 /* Length of the UTF-8 sequence at s if it encodes a character XML 1.0 allows,
  * else 0: invalid or overlong sequences, surrogates, U+FFFE, U+FFFF and C0
@@ -79,7 +51,7 @@ static size_t xml_char_len(const unsigned char *s, size_t len)
  * body must not make the whole report unreadable. In attributes, tab and line
  * breaks are written as references so that attribute normalisation keeps
  * them. */
-static void put_escaped(struct out *o, const char *text, size_t len, bool attr)
+static void put_escaped(struct gl_out *o, const char *text, size_t len, bool attr)
 {
 	const unsigned char *s = (const unsigned char *)text;
 	size_t run = 0; /* start of the pending run of bytes that need no escaping */
@@ -121,18 +93,18 @@ static void put_escaped(struct out *o, const char *text, size_t len, bool attr)
 			}
 		}
 		if (rep) {
-			put_mem(o, text + run, i - run);
-			put(o, rep);
+			gl_out_put_mem(o, text + run, i - run);
+			gl_out_put(o, rep);
 			run = i + n;
 		}
 		i += n;
 	}
-	put_mem(o, text + run, len - run);
+	gl_out_put_mem(o, text + run, len - run);
 }
 
 /* Cap at `cap` bytes on a UTF-8 boundary with a note of what was cut, then
  * escape. */
-static void put_capped(struct out *o, const char *text, size_t len, size_t cap, bool attr)
+static void put_capped(struct gl_out *o, const char *text, size_t len, size_t cap, bool attr)
 {
 	if (len <= cap) {
 		put_escaped(o, text, len, attr);
@@ -146,12 +118,12 @@ static void put_capped(struct out *o, const char *text, size_t len, size_t cap, 
 	char note[64];
 	snprintf(note, sizeof(note), " ... (%zu bytes more)", len - cut);
 	put_escaped(o, text, cut, attr);
-	put(o, note);
+	gl_out_put(o, note);
 }
 
 /* A string from the result: redacted first, so that the cap can never cut a
  * secret in two and leave half of it behind. */
-static void put_field(struct out *o, const char *raw, size_t cap, bool attr)
+static void put_field(struct gl_out *o, const char *raw, size_t cap, bool attr)
 {
 	size_t len = 0;
 	char *red;
@@ -160,7 +132,7 @@ static void put_field(struct out *o, const char *raw, size_t cap, bool attr)
 		return;
 	red = gl_redact_mem(raw, strlen(raw), &len);
 	if (!red) {
-		fail(o, ENOMEM);
+		gl_out_fail(o, ENOMEM);
 		return;
 	}
 	put_capped(o, red, len, cap, attr);
@@ -168,28 +140,28 @@ static void put_field(struct out *o, const char *raw, size_t cap, bool attr)
 }
 
 /* An attribute whose value comes from the result (NULL is written empty). */
-static void put_attr(struct out *o, const char *name, const char *raw, size_t cap)
+static void put_attr(struct gl_out *o, const char *name, const char *raw, size_t cap)
 {
-	put(o, " ");
-	put(o, name);
-	put(o, "=\"");
+	gl_out_put(o, " ");
+	gl_out_put(o, name);
+	gl_out_put(o, "=\"");
 	put_field(o, raw ? raw : "", cap, true);
-	put(o, "\"");
+	gl_out_put(o, "\"");
 }
 
 /* An attribute greenlight generates itself (a count, a time, a constant):
  * never redacted, because a short secret such as "1" must not turn
  * tests="1" into tests="***". */
-static void put_attr_own(struct out *o, const char *name, const char *value)
+static void put_attr_own(struct gl_out *o, const char *name, const char *value)
 {
-	put(o, " ");
-	put(o, name);
-	put(o, "=\"");
+	gl_out_put(o, " ");
+	gl_out_put(o, name);
+	gl_out_put(o, "=\"");
 	put_escaped(o, value, strlen(value), true);
-	put(o, "\"");
+	gl_out_put(o, "\"");
 }
 
-static void put_attr_size(struct out *o, const char *name, size_t v)
+static void put_attr_size(struct gl_out *o, const char *name, size_t v)
 {
 	char num[32];
 	snprintf(num, sizeof(num), "%zu", v);
@@ -207,7 +179,7 @@ static void format_seconds(char buf[32], double seconds)
 	snprintf(buf, 32, "%lld.%03lld", ms / 1000, ms % 1000);
 }
 
-static void put_attr_seconds(struct out *o, const char *name, double seconds)
+static void put_attr_seconds(struct gl_out *o, const char *name, double seconds)
 {
 	char buf[32];
 	format_seconds(buf, seconds);
@@ -255,18 +227,18 @@ static void tally(const struct gl_suite_result *s, struct gl_counts *c)
 	}
 }
 
-static void put_property(struct out *o, const char *name, const char *value)
+static void put_property(struct gl_out *o, const char *name, const char *value)
 {
-	put(o, "      <property");
+	gl_out_put(o, "      <property");
 	put_attr_own(o, "name", name);
 	put_attr(o, "value", value, MESSAGE_CAP);
-	put(o, "/>\n");
+	gl_out_put(o, "/>\n");
 }
 
-static void put_properties(struct out *o, const struct gl_run_result *r,
+static void put_properties(struct gl_out *o, const struct gl_run_result *r,
                            const struct gl_suite_result *s)
 {
-	put(o, "    <properties>\n");
+	gl_out_put(o, "    <properties>\n");
 	put_property(o, "greenlight.environment", r->env_name);
 	put_property(o, "greenlight.base_url", r->base_url);
 	put_property(o, "greenlight.harness_version", r->harness_version);
@@ -277,31 +249,31 @@ static void put_properties(struct out *o, const struct gl_run_result *r,
 	if (r->reported_version)
 		put_property(o, "greenlight.reported_version", r->reported_version);
 	if (r->interrupted)
-		put(o, "      <property name=\"greenlight.interrupted\" value=\"true\"/>\n");
+		gl_out_put(o, "      <property name=\"greenlight.interrupted\" value=\"true\"/>\n");
 	for (size_t i = 0; i < s->n_props; i++)
 		put_property(o, s->props[i].name, s->props[i].value);
-	put(o, "    </properties>\n");
+	gl_out_put(o, "    </properties>\n");
 }
 
 /* The body of a failure or error: where the check is declared, then the
  * detail. */
-static void put_body(struct out *o, const struct gl_case *c)
+static void put_body(struct gl_out *o, const struct gl_case *c)
 {
 	if (c->file) {
 		char line[32];
 		put_field(o, c->file, MESSAGE_CAP, false);
 		snprintf(line, sizeof(line), ":%u\n", c->line);
-		put(o, line);
+		gl_out_put(o, line);
 	}
 	put_field(o, c->detail, DETAIL_CAP, false);
 }
 
-static void put_testcase(struct out *o, const struct gl_suite_result *s, const struct gl_case *c)
+static void put_testcase(struct gl_out *o, const struct gl_suite_result *s, const struct gl_case *c)
 {
 	const char *elem = NULL;
 	const char *type = NULL;
 
-	put(o, "    <testcase");
+	gl_out_put(o, "    <testcase");
 	put_attr(o, "classname", c->classname ? c->classname : s->name, MESSAGE_CAP);
 	put_attr(o, "name", c->name ? c->name : c->id, MESSAGE_CAP);
 	put_attr_seconds(o, "time", c->seconds);
@@ -310,12 +282,12 @@ static void put_testcase(struct out *o, const struct gl_suite_result *s, const s
 		/* A pass that needed retries says so: never silently turned green.
 		 * <system-out> is the one place the Jenkins schema allows it. */
 		if (c->retries && c->message) {
-			put(o, ">\n      <system-out>");
+			gl_out_put(o, ">\n      <system-out>");
 			put_field(o, c->message, MESSAGE_CAP, false);
-			put(o, "</system-out>\n    </testcase>\n");
+			gl_out_put(o, "</system-out>\n    </testcase>\n");
 			return;
 		}
-		put(o, "/>\n");
+		gl_out_put(o, "/>\n");
 		return;
 	case KIND_FAIL:
 		elem = "failure";
@@ -326,23 +298,23 @@ static void put_testcase(struct out *o, const struct gl_suite_result *s, const s
 		type = c->outcome == GL_OUT_ERROR ? "transport" : "internal";
 		break;
 	case KIND_SKIP:
-		put(o, ">\n      <skipped");
+		gl_out_put(o, ">\n      <skipped");
 		put_attr(o, "message", c->message ? c->message : "skipped", MESSAGE_CAP);
-		put(o, "/>\n    </testcase>\n");
+		gl_out_put(o, "/>\n    </testcase>\n");
 		return;
 	}
-	put(o, ">\n      <");
-	put(o, elem);
+	gl_out_put(o, ">\n      <");
+	gl_out_put(o, elem);
 	put_attr_own(o, "type", type);
 	put_attr(o, "message", c->message ? c->message : "no message recorded", MESSAGE_CAP);
-	put(o, ">");
+	gl_out_put(o, ">");
 	put_body(o, c);
-	put(o, "</");
-	put(o, elem);
-	put(o, ">\n    </testcase>\n");
+	gl_out_put(o, "</");
+	gl_out_put(o, elem);
+	gl_out_put(o, ">\n    </testcase>\n");
 }
 
-static void put_testsuite(struct out *o, const struct gl_run_result *r,
+static void put_testsuite(struct gl_out *o, const struct gl_run_result *r,
                           const struct gl_suite_result *s, size_t index)
 {
 	struct gl_counts c = {0};
@@ -360,7 +332,7 @@ static void put_testsuite(struct out *o, const struct gl_run_result *r,
 	if (gmtime_r(&started, &tm))
 		strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &tm);
 
-	put(o, "  <testsuite");
+	gl_out_put(o, "  <testsuite");
 	put_attr(o, "name", s->name, MESSAGE_CAP);
 	put_attr_size(o, "tests", c.tests);
 	put_attr_size(o, "failures", c.failures);
@@ -371,16 +343,16 @@ static void put_testsuite(struct out *o, const struct gl_run_result *r,
 	put_attr(o, "hostname", host, MESSAGE_CAP);
 	put_attr_size(o, "id", index);
 	put_attr_own(o, "package", "greenlight");
-	put(o, ">\n");
+	gl_out_put(o, ">\n");
 	put_properties(o, r, s);
 	for (size_t i = 0; i < s->n_cases; i++)
 		put_testcase(o, s, &s->cases[i]);
-	put(o, "  </testsuite>\n");
+	gl_out_put(o, "  </testsuite>\n");
 }
 
 int gl_report_junit_render(FILE *fp, const struct gl_run_result *r)
 {
-	struct out o = {.fp = fp};
+	struct gl_out o = {.fp = fp};
 	struct gl_counts total = {0};
 	double seconds = 0;
 
@@ -388,23 +360,17 @@ int gl_report_junit_render(FILE *fp, const struct gl_run_result *r)
 		tally(&r->suites[i], &total);
 		seconds += r->suites[i].seconds > 0 ? r->suites[i].seconds : 0;
 	}
-	put(&o, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites");
+	gl_out_put(&o, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites");
 	put_attr_own(&o, "name", "greenlight");
 	put_attr_size(&o, "tests", total.tests);
 	put_attr_size(&o, "failures", total.failures);
 	put_attr_size(&o, "errors", total.errors);
 	put_attr_seconds(&o, "time", seconds);
-	put(&o, ">\n");
+	gl_out_put(&o, ">\n");
 	for (size_t i = 0; i < r->n_suites; i++)
 		put_testsuite(&o, r, &r->suites[i], i);
-	put(&o, "</testsuites>\n");
-	if (!o.err && ferror(fp))
-		fail(&o, EIO);
-	if (o.err) {
-		errno = o.err;
-		return -1;
-	}
-	return 0;
+	gl_out_put(&o, "</testsuites>\n");
+	return gl_out_finish(&o);
 }
 
 int gl_report_write(const char *path, const struct gl_run_result *r,
