@@ -244,19 +244,6 @@ static void load_health(struct loader *ld, const cJSON *h)
 	}
 }
 
-/* The file name without directories and without ".json". */
-static char *default_name(const char *path)
-{
-	const char *base = strrchr(path, '/');
-	size_t len;
-
-	base = base ? base + 1 : path;
-	len = strlen(base);
-	if (len > 5 && strcmp(base + len - 5, ".json") == 0)
-		len -= 5;
-	return strndup(base, len);
-}
-
 /* A relative CA path is relative to the environment file, so an environment
  * and its CA bundle travel together whatever the working directory. The file
  * must be readable now: a typo is an input error, not a TLS error per check. */
@@ -317,7 +304,7 @@ static void load_env(struct loader *ld, const cJSON *root)
 		gl_diag_add(ld->diag, gl_jsondoc_pos(&ld->doc, v),
 		            "invalid environment name '%s': use letters, digits, '_', '.' and '-'",
 		            v->valuestring);
-	env->name = v ? strdup(v->valuestring) : default_name(env->path);
+	env->name = v ? strdup(v->valuestring) : gl_jsondoc_default_name(env->path);
 	if (!env->name)
 		oom(ld->diag, &ld->oom, gl_jsondoc_pos(&ld->doc, root));
 	v = gl_jsondoc_get(&ld->doc, root, "production", cJSON_True | cJSON_False, "true or false",

@@ -717,3 +717,15 @@ void gl_jsondoc_sort_diag(struct gl_diag *diag, size_t from)
 		diag->entries[j] = e;
 	}
 }
+
+char *gl_jsondoc_default_name(const char *path)
+{
+	const char *base = strrchr(path, '/');
+	size_t len;
+
+	base = base ? base + 1 : path;
+	len = strlen(base);
+	if (len > 5 && strcmp(base + len - 5, ".json") == 0)
+		len -= 5;
+	return strndup(base, len);
+}

@@ -82,4 +82,8 @@ int gl_jsondoc_long(long *out, struct gl_jsondoc *doc, const cJSON *item, const 
  * that a file's problems read top to bottom whatever order they were found in. */
 void gl_jsondoc_sort_diag(struct gl_diag *diag, size_t from);
 
+/* A suite's or environment's default name: its file name without directories
+ * and without ".json". Caller frees; NULL on out of memory. */
+char *gl_jsondoc_default_name(const char *path);
+
 #endif

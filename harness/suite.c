@@ -1459,18 +1459,6 @@ static void free_replay(struct gl_replay *r)
 	free(r);
 }
 
-static char *default_name(const char *path)
-{
-	const char *base = strrchr(path, '/');
-	size_t len;
-
-	base = base ? base + 1 : path;
-	len = strlen(base);
-	if (len > 5 && strcmp(base + len - 5, ".json") == 0)
-		len -= 5;
-	return strndup(base, len);
-}
-
 static void load_suite(struct loader *ld, const cJSON *root)
 {
 	struct gl_suite *s = ld->suite;
@@ -1487,7 +1475,7 @@ static void load_suite(struct loader *ld, const cJSON *root)
 		gl_diag_add(ld->diag, pos(ld, v),
 		            "invalid suite name '%s': use letters, digits, '_', '.' and '-'",
 		            v->valuestring);
-	s->name = v ? strdup(v->valuestring) : default_name(s->path);
+	s->name = v ? strdup(v->valuestring) : gl_jsondoc_default_name(s->path);
 	if (!s->name)
 		oom(ld, pos(ld, root));
 	v = gl_jsondoc_get(&ld->doc, root, "description", cJSON_String, "a string", NULL);
